@@ -1,0 +1,44 @@
+# geostream: the two commands a newcomer needs are `make demo` and `make test`.
+# Each installs what is missing first (npm packages; Debian packages when root).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NPM_STAMP := node_modules/.geostream-stamp
+
+.PHONY: help deps build test lint typecheck demo bench clean
+
+help:
+	@echo "make demo   install what is missing, build, run the agent on the simulated board with a local server"
+	@echo "make test   install what is missing, build, lint and run the whole test suite"
+	@echo "make bench  run the benchmarks (ratios against baselines measured in the same run)"
+	@echo "make build  compile TypeScript to dist/"
+
+# Debian packages (only when root; otherwise print the apt command) and npm packages.
+deps: $(NPM_STAMP)
+	@bash scripts/install-deps.sh apt
+
+$(NPM_STAMP): package.json package-lock.json
+	@bash scripts/install-deps.sh npm
+	@touch $@
+
+build: $(NPM_STAMP)
+	npx tsc -p tsconfig.json
+
+typecheck: $(NPM_STAMP)
+	npx tsc -p tsconfig.json --noEmit
+
+lint: $(NPM_STAMP)
+	npx eslint src test scripts
+
+test: deps build lint
+	npx vitest run
+
+demo: deps build
+	node dist/cli.js demo
+
+bench: deps build
+	node scripts/bench.mjs
+
+clean:
+	rm -rf dist out var native/build
+
+-include mk/*.mk

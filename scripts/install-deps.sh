@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what geostream's build and tests need.
+#   install-deps.sh apt   Debian packages listed in scripts/apt/*.txt (root: installs;
+#                         otherwise prints the exact apt command and continues)
+#   install-deps.sh npm   npm packages from package-lock.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+apt)
+  mapfile -t wanted < <(cat scripts/apt/*.txt 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
+  missing=()
+  for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && exit 0
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Some tests need Debian packages that are not installed. Run:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    echo "(tests that need them will fail and say which package is missing)" >&2
+  fi
+  ;;
+npm)
+  echo "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --foreground-scripts=false >/dev/null
+  ;;
+*)
+  echo "usage: $0 apt|npm" >&2
+  exit 2
+  ;;
+esac

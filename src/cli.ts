@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import { commands } from './commands/index.js';
+import type { CliIO } from './commands/command.js';
+import { ConfigError, UsageError, errorMessage } from './errors.js';
+import { VERSION } from './version.js';
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return [
+    'Usage: geostream <command> [options]',
+    '',
+    'Vehicle telematics agent and fleet ingest server.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    "Run 'geostream <command> --help' for a command's options.",
+    'Exit codes: 0 ok, 1 failure, 2 usage or config error.',
+  ].join('\n');
+}
+
+/** Runs the CLI; resolves to the exit code. Exported for tests. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.stderr.write(`${usage()}\n`);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const target = rest[0] && commands.find((c) => c.name === rest[0]);
+    io.stdout.write(`${target ? target.usage : usage()}\n`);
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  try {
+    if (!cmd) throw new UsageError(`unknown command '${name}'`);
+    if (rest[0] === '--help' || rest[0] === '-h') {
+      io.stdout.write(`${cmd.usage}\n`);
+      return 0;
+    }
+    return await cmd.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`geostream${cmd ? ` ${cmd.name}` : ''}: ${err.message}\nRun 'geostream ${cmd ? `${cmd.name} ` : ''}--help' for usage.\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr.write(`geostream: config error: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`geostream${cmd ? ` ${cmd.name}` : ''}: ${errorMessage(err)}\n`);
+    if (process.env.GEOSTREAM_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+function isEntryPoint(): boolean {
+  // Built as dist/cli.js, bundled into the executable, or run through tsx.
+  const arg = process.argv[1] ?? '';
+  return /(^|[/\\])(cli\.(js|ts|mjs|cjs)|geostream[^/\\]*)$/.test(arg) || process.env.GEOSTREAM_ENTRY === '1';
+}
+
+if (isEntryPoint()) {
+  // Piping into `head` must not crash with EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`geostream: internal error: ${errorMessage(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { readFileSync } from 'node:fs';
+import { main } from '../src/cli.js';
+import { commands } from '../src/commands/index.js';
+import { VERSION } from '../src/version.js';
+
+function io() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on('data', (d) => out.push(String(d)));
+  stderr.on('data', (d) => err.push(String(d)));
+  return { io: { stdout, stderr, stdin: new PassThrough() }, out: () => out.join(''), err: () => err.join('') };
+}
+
+describe('cli', () => {
+  it('version matches package.json', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+    const t = io();
+    expect(await main(['--version'], t.io)).toBe(0);
+    expect(t.out().trim()).toBe(VERSION);
+  });
+
+  it('unknown command is a usage error on stderr with exit 2', async () => {
+    const t = io();
+    expect(await main(['frobnicate'], t.io)).toBe(2);
+    expect(t.err()).toMatch(/unknown command 'frobnicate'/);
+    expect(t.out()).toBe('');
+  });
+
+  it('no command prints usage to stderr with exit 2', async () => {
+    const t = io();
+    expect(await main([], t.io)).toBe(2);
+    expect(t.err()).toMatch(/Usage: geostream/);
+  });
+
+  it.each(commands.map((c) => c.name))('%s --help prints usage and exits 0', async (name) => {
+    const t = io();
+    expect(await main([name, '--help'], t.io)).toBe(0);
+    expect(t.out()).toMatch(/Usage: geostream/);
+  });
+});
