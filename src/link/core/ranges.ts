@@ -76,13 +76,14 @@ export class SeqRanges {
   }
 }
 
-/** Folds a sorted list of seqs into ranges. */
+/** Folds seqs (any order, repeats allowed) into ascending ranges. */
 export function rangesOf(seqs: Iterable<number>): SeqRange[] {
+  const sorted = [...seqs].sort((a, b) => a - b);
   const out: SeqRange[] = [];
-  for (const s of seqs) {
+  for (const s of sorted) {
     const last = out[out.length - 1];
-    if (last && s === last[1] + 1) last[1] = s;
-    else if (!last || s > last[1]) out.push([s, s]);
+    if (last && s <= last[1] + 1) last[1] = Math.max(last[1], s);
+    else out.push([s, s]);
   }
   return out;
 }
