@@ -98,6 +98,11 @@ export class DeviceCore {
     this.acked = o.spool.ackedSeq;
   }
 
+  /** Generation of the connection being made or in use. */
+  get currentGen(): number {
+    return this.gen;
+  }
+
   get state(): DevicePhase {
     return this.phase;
   }

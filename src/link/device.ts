@@ -1,0 +1,226 @@
+import { StateLog, type Logger } from '../log.js';
+import type { StatusBoard } from '../status/board.js';
+import type { Clock } from '../util/clock.js';
+import { closeCodeName } from './core/close-codes.js';
+import { DeviceCore, type DeviceOutput, type StreamName } from './core/device-core.js';
+import { ALPN } from './core/frames.js';
+import type { SpoolView } from './core/spool-view.js';
+import { QuicError, type QuicConnection, type QuicEngine, type QuicStream, type TlsMaterial } from './quic/engine.js';
+
+/** What the link needs of the spool: the core's read view plus the cumulative ack. */
+export interface LinkSpool extends SpoolView {
+  ack(seq: number): void;
+}
+
+export interface DeviceLinkOptions {
+  engine: QuicEngine;
+  spool: LinkSpool;
+  /** "HOST:PORT" or an address. */
+  server: string | { host: string; port: number };
+  /** Name the server certificate must carry (default: the host). */
+  serverName?: string;
+  tls: TlsMaterial;
+  clock: Clock;
+  log: Logger;
+  status?: StatusBoard;
+  device: string;
+  firmware?: string;
+  schema?: number;
+  /** Uniform [0, 1) for backoff jitter (default Math.random). */
+  random?: () => number;
+  idleTimeoutMs?: number;
+  keepAliveMs?: number;
+  livenessMs?: number;
+}
+
+interface Live {
+  gen: number;
+  conn: QuicConnection;
+  control: QuicStream;
+  uni: Partial<Record<'live' | 'backlog', Promise<QuicStream>>>;
+  chains: Record<StreamName, Promise<void>>;
+}
+
+export function parseHostPort(s: string): { host: string; port: number } {
+  const m = /^\[([0-9a-fA-F:]+)\]:(\d{1,5})$/.exec(s) ?? /^([^\s:]+):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new Error(`"${s}" is not HOST:PORT`);
+  return { host: m[1]!, port };
+}
+
+/**
+ * The device's link to the ingest server: the I/O shell around DeviceCore. Owns the
+ * QUIC connection, its streams and the one timer; the core decides everything else.
+ * Publishes link state to the StatusBoard and logs each change once.
+ */
+export class DeviceLink {
+  private readonly core: DeviceCore;
+  private readonly server: { host: string; port: number };
+  private cur: Live | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly stateLog: StateLog<string>;
+  private stopped = false;
+  private readonly closing = new Set<Promise<void>>();
+
+  constructor(private readonly o: DeviceLinkOptions) {
+    this.server = typeof o.server === 'string' ? parseHostPort(o.server) : o.server;
+    this.stateLog = new StateLog(o.log, 'link');
+    this.core = new DeviceCore({
+      device: o.device,
+      firmware: o.firmware ?? 'unknown',
+      schema: o.schema ?? 1,
+      spool: o.spool,
+      random: o.random ?? Math.random,
+      livenessMs: o.livenessMs,
+    });
+  }
+
+  get state(): string {
+    return this.core.state;
+  }
+  get stats() {
+    return { ...this.core.stats, inflight: this.core.inflight };
+  }
+
+  start(): void {
+    this.apply(this.core.start(this.o.clock.now()));
+  }
+
+  /** New records were committed to the spool. */
+  notify(): void {
+    if (!this.stopped) this.apply(this.core.notify(this.o.clock.now()));
+  }
+
+  /** Closes the connection (orderly) and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.apply(this.core.stop(this.o.clock.now()));
+    await Promise.all([...this.closing]);
+  }
+
+  private apply(outs: DeviceOutput[]): void {
+    for (const o of outs) {
+      switch (o.kind) {
+        case 'connect':
+          void this.connect(o.gen);
+          break;
+        case 'send':
+          this.send(o.gen, o.stream, o.bytes);
+          break;
+        case 'close':
+          this.closeConn(o.gen, o.code, o.reason);
+          break;
+        case 'ack':
+          this.o.spool.ack(o.seq);
+          this.o.status?.setBacklog(Math.max(0, this.o.spool.headSeq - this.o.spool.ackedSeq));
+          break;
+        case 'state':
+          this.o.status?.setLink(o.state);
+          this.stateLog.set(o.state, o.detail, o.state === 'offline' ? 'warn' : 'info');
+          break;
+        case 'welcome':
+          this.o.log.debug(`WELCOME: server has up to seq ${o.welcome.high}, server clock ${new Date(o.welcome.time).toISOString()}, ${o.rttMs.toFixed(0)} ms after HELLO`);
+          break;
+      }
+    }
+    this.o.status?.setDetail('link', { ...this.core.stats, inflight: this.core.inflight, server: `${this.server.host}:${this.server.port}` });
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.stopped) return;
+    const at = this.core.nextTimeout();
+    if (at === null) return;
+    const delay = Math.max(0, at - this.o.clock.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.apply(this.core.tick(this.o.clock.now()));
+    }, delay + 1);
+  }
+
+  private async connect(gen: number): Promise<void> {
+    const o = this.o;
+    let conn: QuicConnection;
+    let control: QuicStream;
+    try {
+      conn = await o.engine.connect({
+        host: this.server.host,
+        port: this.server.port,
+        serverName: o.serverName,
+        alpn: [ALPN],
+        tls: o.tls,
+        idleTimeoutMs: o.idleTimeoutMs ?? 180_000,
+        keepAliveMs: o.keepAliveMs ?? 20_000,
+        handshakeTimeoutMs: 10_000,
+      });
+    } catch (err) {
+      const permanent = err instanceof QuicError && (err.code === 'tls' || err.code === 'alpn');
+      this.apply(this.core.connectFailed(o.clock.now(), gen, `connect to ${this.server.host}:${this.server.port} failed: ${(err as Error).message}`, permanent));
+      return;
+    }
+    if (this.stopped || gen !== this.genOfCore()) {
+      void conn.close(0, 'superseded').catch(() => {});
+      return;
+    }
+    try {
+      control = await conn.openStream('bidi');
+    } catch (err) {
+      void conn.close(0, 'no control stream').catch(() => {});
+      this.apply(this.core.connectFailed(o.clock.now(), gen, `opening the control stream failed: ${(err as Error).message}`));
+      return;
+    }
+    const live: Live = { gen, conn, control, uni: {}, chains: { control: Promise.resolve(), live: Promise.resolve(), backlog: Promise.resolve() } };
+    this.cur = live;
+    conn.on('close', (info) => {
+      if (this.cur === live) this.cur = null;
+      if (!this.stopped) this.apply(this.core.closed(o.clock.now(), gen, info.code, info.reason, info.by));
+      else o.log.debug(`connection closed: ${closeCodeName(info.code)} ${info.reason}`);
+    });
+    void this.readControl(live);
+    this.apply(this.core.connected(o.clock.now(), gen));
+  }
+
+  /** The generation the core is on (a connect that finished late is dropped). */
+  private genOfCore(): number {
+    return this.core.currentGen;
+  }
+
+  private async readControl(l: Live): Promise<void> {
+    try {
+      for await (const chunk of l.control) {
+        if (this.stopped) return;
+        this.apply(this.core.control(this.o.clock.now(), l.gen, chunk));
+      }
+    } catch {
+      // the connection's close event reports why
+    }
+  }
+
+  private send(gen: number, stream: StreamName, bytes: Uint8Array): void {
+    const l = this.cur;
+    if (!l || l.gen !== gen) return;
+    const target = (): Promise<QuicStream> => {
+      if (stream === 'control') return Promise.resolve(l.control);
+      return (l.uni[stream] ??= l.conn.openStream('uni'));
+    };
+    l.chains[stream] = l.chains[stream]
+      .then(async () => (await target()).write(bytes))
+      .catch((err: unknown) => {
+        // A failed write means the connection is going; its close event resumes later.
+        if (this.cur === l) this.o.log.debug(`write on ${stream} stream failed: ${(err as Error).message}`);
+      });
+  }
+
+  private closeConn(gen: number, code: number, reason: string): void {
+    const l = this.cur;
+    if (!l || l.gen !== gen) return;
+    this.cur = null;
+    const p = l.conn.close(code, reason).catch(() => {});
+    this.closing.add(p);
+    void p.finally(() => this.closing.delete(p));
+  }
+}

@@ -1,0 +1,144 @@
+import type { Logger } from '../log.js';
+import { CloseCode } from '../link/core/close-codes.js';
+import { ALPN, DEFAULT_LIMITS, type Limits, type PushedConfig } from '../link/core/frames.js';
+import type { QuicEngine, QuicServer, TlsMaterial } from '../link/quic/engine.js';
+import { Session } from './session.js';
+import type { Store } from './store.js';
+
+export interface IngestServerOptions {
+  engine: QuicEngine;
+  store: Store;
+  host: string;
+  port: number;
+  tls: TlsMaterial;
+  log: Logger;
+  identify: (der: Uint8Array) => string;
+  config?: Partial<PushedConfig>;
+  limits?: Limits;
+  idleTimeoutMs?: number;
+  keepAliveMs?: number;
+}
+
+export const DEFAULT_PUSHED_CONFIG: PushedConfig = { batchRecords: 512, batchBytes: 128 * 1024, windowRecords: 8192 };
+
+export interface ServerCounters {
+  connections: number;
+  handshakeErrors: number;
+  refused: number;
+  commits: number;
+  committedRecords: number;
+  storageErrors: number;
+}
+
+/**
+ * `geostream server`: accepts geostream/1.0 connections, one Session each, and
+ * commits what they receive in group transactions (one COMMIT for everything that
+ * arrived in an event-loop turn), acking after each COMMIT.
+ */
+export class IngestServer {
+  private quic: QuicServer | null = null;
+  private readonly sessions = new Set<Session>();
+  private readonly byDevice = new Map<string, Session>();
+  private flushScheduled = false;
+  private closing = false;
+  readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, commits: 0, committedRecords: 0, storageErrors: 0 };
+
+  constructor(private readonly o: IngestServerOptions) {}
+
+  get address(): { host: string; port: number } {
+    if (!this.quic) throw new Error('server not listening');
+    return this.quic.address;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async start(): Promise<void> {
+    const o = this.o;
+    const config = { ...DEFAULT_PUSHED_CONFIG, ...o.config };
+    const limits = o.limits ?? DEFAULT_LIMITS;
+    this.quic = await o.engine.listen({
+      host: o.host,
+      port: o.port,
+      alpn: [ALPN],
+      tls: o.tls,
+      requireClientCert: true,
+      idleTimeoutMs: o.idleTimeoutMs ?? 180_000,
+      keepAliveMs: o.keepAliveMs ?? 20_000,
+    });
+    this.quic.on('handshakeError', (err, from) => {
+      this.counters.handshakeErrors++;
+      o.log.warn(`handshake from ${from.host}:${from.port} refused: ${err.message}`);
+    });
+    const host = {
+      store: o.store,
+      log: o.log,
+      config,
+      limits,
+      identify: o.identify,
+      queued: () => this.scheduleFlush(),
+      hello: (s: Session) => {
+        const d = s.device!;
+        const old = this.byDevice.get(d);
+        if (old && old !== s) old.close(CloseCode.superseded, 'a newer connection of this device took over');
+        this.byDevice.set(d, s);
+      },
+      gone: (s: Session) => {
+        this.sessions.delete(s);
+        if (s.device && this.byDevice.get(s.device) === s) this.byDevice.delete(s.device);
+        if (s.core.isClosed && s.device === null) this.counters.refused++;
+      },
+    };
+    this.quic.on('connection', (conn) => {
+      if (this.closing) {
+        void conn.close(CloseCode.shutdown, 'server shutting down').catch(() => {});
+        return;
+      }
+      this.counters.connections++;
+      try {
+        this.sessions.add(new Session(conn, host));
+      } catch (err) {
+        o.log.error(`connection setup failed: ${(err as Error).message}`);
+        void conn.close(CloseCode.internal, 'internal error').catch(() => {});
+      }
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Commits what is queued and sends the ACKs. A database failure closes the sessions whose records were lost (they resend). */
+  flush(): void {
+    try {
+      const n = this.o.store.flush();
+      if (n > 0) {
+        this.counters.commits++;
+        this.counters.committedRecords += n;
+      }
+    } catch (err) {
+      this.counters.storageErrors++;
+      this.o.log.error(`database commit failed, closing sessions so devices resend: ${(err as Error).message}`);
+      this.o.store.discardQueued();
+      for (const s of this.sessions) s.close(CloseCode.storage, 'server could not store records; retry later');
+    }
+  }
+
+  /** Graceful stop: commit and ack what arrived, let the ACKs out, then close every connection. */
+  async stop(graceMs = 2000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.flush();
+    const drained = Promise.all([...this.sessions].map((s) => s.drained()));
+    await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    for (const s of this.sessions) s.close(CloseCode.shutdown, 'server shutting down');
+    await Promise.race([Promise.all([...this.sessions].map((s) => s.drained())), new Promise((r) => setTimeout(r, 500).unref())]);
+    await this.quic?.close(CloseCode.shutdown, 'server shutting down').catch(() => {});
+  }
+}
