@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { versionCommand } from './version.js';
 import { caCommand } from './ca.js';
+import { serverCommand } from './server.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -9,4 +10,5 @@ import { caCommand } from './ca.js';
 export const commands: Command[] = [
   versionCommand,
   caCommand,
+  serverCommand,
 ];

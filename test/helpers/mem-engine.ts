@@ -94,8 +94,8 @@ class MemConn implements QuicConnection {
     return a;
   }
   async close(code: number, reason: string): Promise<void> {
-    this.end({ code, reason, by: 'local' });
-    this.peer.end({ code, reason, by: 'peer' });
+    this.end({ code, reason, by: 'local', app: true });
+    this.peer.end({ code, reason, by: 'peer', app: true });
   }
   end(info: CloseInfo): void {
     if (this.closedInfo) return;
@@ -162,8 +162,8 @@ export class MemNet {
   killAll(): void {
     for (const s of this.servers.values())
       for (const c of s.conns) {
-        c.end({ code: 0, reason: 'transport failure', by: 'error' });
-        c.peer.end({ code: 0, reason: 'transport failure', by: 'error' });
+        c.end({ code: 0, reason: 'transport failure', by: 'error', app: false });
+        c.peer.end({ code: 0, reason: 'transport failure', by: 'error', app: false });
       }
   }
 }
