@@ -71,13 +71,19 @@ export const serverCommand: Command = {
     if (!values.ca) throw new UsageError('--ca DIR is required');
     let addr: { host: string; port: number };
     try {
-      addr = parseHostPort(values.listen);
+      addr = parseHostPort(values.listen, true);
     } catch (err) {
       throw new UsageError(`--listen: ${(err as Error).message}`);
     }
     const engineName = engineOption(values.engine);
     const log = createLogger({ destination: io.stdout }).child({ component: 'server' });
-    const tls = serverTls(values.ca, values.name ?? 'localhost');
+    const name = values.name ?? 'localhost';
+    let tls;
+    try {
+      tls = serverTls(values.ca, name);
+    } catch (err) {
+      throw new UsageError(`--ca ${values.ca}: cannot read the CA or the server certificate '${name}' (${(err as Error).message}); make them with 'geostream ca init --dir ${values.ca}' and 'geostream ca issue --dir ${values.ca} --server ${name}'`);
+    }
     const store = Store.open(values.db);
     const server = new IngestServer({ engine: createEngine(engineName, { log }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert });
     await server.start();

@@ -41,10 +41,10 @@ interface Live {
   chains: Record<StreamName, Promise<void>>;
 }
 
-export function parseHostPort(s: string): { host: string; port: number } {
+export function parseHostPort(s: string, allowPortZero = false): { host: string; port: number } {
   const m = /^\[([0-9a-fA-F:]+)\]:(\d{1,5})$/.exec(s) ?? /^([^\s:]+):(\d{1,5})$/.exec(s);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new Error(`"${s}" is not HOST:PORT`);
+  if (!m || port < (allowPortZero ? 0 : 1) || port > 65535) throw new Error(`"${s}" is not HOST:PORT`);
   return { host: m[1]!, port };
 }
 
