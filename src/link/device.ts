@@ -5,6 +5,7 @@ import { closeCodeName } from './core/close-codes.js';
 import { DeviceCore, type DeviceOutput, type StreamName } from './core/device-core.js';
 import { ALPN } from './core/frames.js';
 import type { SpoolView } from './core/spool-view.js';
+import type { RecordPacker } from './core/packing.js';
 import { QuicError, type QuicConnection, type QuicEngine, type QuicStream, type TlsMaterial } from './quic/engine.js';
 
 /** What the link needs of the spool: the core's read view plus the cumulative ack. */
@@ -31,6 +32,8 @@ export interface DeviceLinkOptions {
   idleTimeoutMs?: number;
   keepAliveMs?: number;
   livenessMs?: number;
+  /** Packs records into PACKED frames (when the server supports its format). */
+  packer?: RecordPacker;
 }
 
 interface Live {
@@ -72,6 +75,7 @@ export class DeviceLink {
       spool: o.spool,
       random: o.random ?? Math.random,
       livenessMs: o.livenessMs,
+      packer: o.packer,
     });
   }
 

@@ -4,6 +4,7 @@ import { ALPN, DEFAULT_LIMITS, type Limits, type PushedConfig } from '../link/co
 import type { QuicEngine, QuicServer, TlsMaterial } from '../link/quic/engine.js';
 import { Session } from './session.js';
 import type { Store } from './store.js';
+import type { RecordPacker } from '../link/core/packing.js';
 
 export interface IngestServerOptions {
   engine: QuicEngine;
@@ -17,6 +18,8 @@ export interface IngestServerOptions {
   limits?: Limits;
   idleTimeoutMs?: number;
   keepAliveMs?: number;
+  /** Unpackers for PACKED frames (src/link/record-packer.ts). */
+  packers?: readonly RecordPacker[];
 }
 
 export const DEFAULT_PUSHED_CONFIG: PushedConfig = { batchRecords: 512, batchBytes: 128 * 1024, windowRecords: 8192 };
@@ -76,6 +79,7 @@ export class IngestServer {
       log: o.log,
       config,
       limits,
+      packers: o.packers ?? [],
       identify: o.identify,
       queued: () => this.scheduleFlush(),
       hello: (s: Session) => {

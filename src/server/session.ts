@@ -4,12 +4,14 @@ import { ServerCore, type ServerOutput } from '../link/core/server-core.js';
 import type { PushedConfig, Limits } from '../link/core/frames.js';
 import type { QuicConnection, QuicStream } from '../link/quic/engine.js';
 import type { Store } from './store.js';
+import type { RecordPacker } from '../link/core/packing.js';
 
 export interface SessionHost {
   store: Store;
   log: Logger;
   config: PushedConfig;
   limits: Limits;
+  packers: readonly RecordPacker[];
   /** Reads the vehicle id from the leaf certificate; throws with a reason if it names none. */
   identify: (der: Uint8Array) => string;
   /** A store batch was queued: the host schedules the group commit. */
@@ -54,6 +56,7 @@ export class Session {
       identityProblem: problem,
       config: host.config,
       limits: host.limits,
+      packers: host.packers,
       lookup: (d, sp, a, h, m) => host.store.lookup(d, sp, a, h, m),
     });
     conn.on('stream', (st) => this.onStream(st));

@@ -3,6 +3,7 @@ import { ServerCore, type ServerOutput } from '../../src/link/core/server-core.j
 import { rangesOf, type SeqRange } from '../../src/link/core/ranges.js';
 import { decodePayload, type PushedConfig } from '../../src/link/core/frames.js';
 import { MemSpool } from './mem-spool.js';
+import type { RecordPacker } from '../../src/link/core/packing.js';
 
 /**
  * Joins a DeviceCore and ServerCores (one per connection) in memory with a fake
@@ -34,9 +35,11 @@ export class CorePipe {
   random: () => number = () => 0.5;
   config: PushedConfig = { batchRecords: 256, batchBytes: 64 * 1024, windowRecords: 4096 };
 
-  constructor(opts: { device?: string; spool?: MemSpool } = {}) {
+  serverPackers: RecordPacker[] = [];
+
+  constructor(opts: { device?: string; spool?: MemSpool; packer?: RecordPacker } = {}) {
     this.spool = opts.spool ?? new MemSpool();
-    this.device = new DeviceCore({ device: opts.device ?? 'truck-1', firmware: 'test', schema: 1, spool: this.spool, random: () => this.random() });
+    this.device = new DeviceCore({ device: opts.device ?? 'truck-1', firmware: 'test', schema: 1, spool: this.spool, random: () => this.random(), packer: opts.packer });
   }
 
   start(): void {
@@ -114,7 +117,7 @@ export class CorePipe {
             this.apply(this.device.connectFailed(this.now, o.gen, 'refused'));
             break;
           }
-          this.server = new ServerCore({ identity: this.identity, lookup: this.lookup, config: this.config });
+          this.server = new ServerCore({ identity: this.identity, lookup: this.lookup, config: this.config, packers: this.serverPackers });
           this.connected = true;
           this.applyServer(this.server, this.server.open());
           if (this.connected) this.apply(this.device.connected(this.now, o.gen));
@@ -171,5 +174,6 @@ function firstSeq(bytes: Uint8Array): number | null {
   const f = decodePayload(bytes[0]!, bytes.subarray(5));
   if (f.type === 'BATCH') return f.entries[0]!.seq;
   if (f.type === 'GAP') return f.seq;
+  if (f.type === 'PACKED') return f.seqs[0]![0];
   return null;
 }

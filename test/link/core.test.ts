@@ -5,6 +5,7 @@ import { backoffDelay } from '../../src/link/core/backoff.js';
 import { CloseCode } from '../../src/link/core/close-codes.js';
 import { ServerCore } from '../../src/link/core/server-core.js';
 import { encodeFrame, PROTOCOL_VERSION } from '../../src/link/core/frames.js';
+import type { RecordPacker } from '../../src/link/core/packing.js';
 
 const cfg = { batchRecords: 256, batchBytes: 64 * 1024, windowRecords: 4096 };
 const hello = (device = 'truck-1', extra: Partial<{ schema: number; version: number }> = {}) =>
@@ -161,6 +162,55 @@ describe('device and server cores over an in-memory pipe', () => {
     p.spool.commit();
     p.apply(p.device.notify(p.now));
     expect(p.storedSeqs()).toEqual([1]);
+  });
+});
+
+/** A test packer: payloads length-prefixed back to back, time in a header; format 77. */
+const testPacker: RecordPacker = {
+  format: 77,
+  pack: (es) => (es.some((e) => e.payload.length > 255) ? null : Uint8Array.from(es.flatMap((e) => [e.payload.length, ...e.payload]))),
+  unpack: (seqs, blob) => {
+    const out = [];
+    let i = 0;
+    for (const seq of seqs) {
+      if (i >= blob.length) throw new Error('blob too short');
+      const n = blob[i]!;
+      out.push({ seq, timeMs: 0, payload: blob.subarray(i + 1, i + 1 + n) });
+      i += 1 + n;
+    }
+    if (i !== blob.length) throw new Error(`${blob.length - i} bytes left over`);
+    return out;
+  },
+};
+
+describe('PACKED frames', () => {
+  it('are used when WELCOME lists the packer format and every record arrives intact', () => {
+    const p = new CorePipe({ packer: testPacker });
+    p.serverPackers = [testPacker];
+    p.start();
+    p.append(1000, 20);
+    expect(p.storedSeqs()).toHaveLength(1000);
+    expect([...p.db.values()].every((e) => e.payload.length === 20 && e.payload[0] === (e.seq - 1) % 256)).toBe(true);
+    expect(p.log.some((o) => o.kind === 'send' && o.bytes[0] === 0x09)).toBe(true);
+    expect(p.log.some((o) => o.kind === 'send' && o.bytes[0] === 0x03)).toBe(false);
+  });
+
+  it('are not sent to a server that does not offer the format (plain BATCH instead)', () => {
+    const p = new CorePipe({ packer: testPacker });
+    p.start();
+    p.append(10);
+    expect(p.storedSeqs()).toHaveLength(10);
+    expect(p.log.some((o) => o.kind === 'send' && o.bytes[0] === 0x09)).toBe(false);
+  });
+
+  it('a blob that does not unpack to its seqs closes the connection with the packer\'s reason', () => {
+    const s = new ServerCore({ identity: 'truck-1', lookup: noStore, config: cfg, packers: [testPacker] });
+    s.controlBytes(0, hello());
+    const out = s.dataBytes(2, encodeFrame({ type: 'PACKED', format: 77, seqs: [[1, 3]], blob: Uint8Array.of(1, 9) }));
+    expect(out.at(-1)).toMatchObject({ kind: 'close', code: CloseCode.protocol, reason: 'PACKED format 77: blob too short' });
+    const s2 = new ServerCore({ identity: 'truck-1', lookup: noStore, config: cfg });
+    s2.controlBytes(0, hello());
+    expect(s2.dataBytes(2, encodeFrame({ type: 'PACKED', format: 5, seqs: [[1, 1]], blob: Uint8Array.of(0) })).at(-1)).toMatchObject({ reason: 'PACKED format 5 not supported (WELCOME offered none)' });
   });
 });
 

@@ -3,6 +3,8 @@ import { CloseCode, closeCodeName, isPermanent, ProtocolError } from './close-co
 import { DEFAULT_LIMITS, encodeFrame, FrameReader, PROTOCOL_VERSION, type BatchEntry, type Frame, type Limits, type PushedConfig, type Welcome } from './frames.js';
 import { SeqRanges } from './ranges.js';
 import type { SpoolEntryView, SpoolView } from './spool-view.js';
+import type { RecordPacker } from './packing.js';
+import { rangesOf } from './ranges.js';
 
 /**
  * Device side of geostream/1.0, sans-IO: fed connection events, control-stream
@@ -41,6 +43,8 @@ export interface DeviceCoreOptions {
   livenessMs?: number;
   /** No WELCOME this long after the connection came up: new connection. */
   welcomeTimeoutMs?: number;
+  /** Packs runs of records into PACKED frames when the server supports its format. */
+  packer?: RecordPacker;
 }
 
 export interface DeviceStats {
@@ -52,7 +56,7 @@ export interface DeviceStats {
 }
 
 /** Bounds for what a server may push (a wrong config must not stall or flood the link). */
-const CONFIG_BOUNDS: Record<keyof PushedConfig, [number, number]> = {
+const CONFIG_BOUNDS: Record<Exclude<keyof PushedConfig, 'formats'>, [number, number]> = {
   batchRecords: [1, 2048],
   batchBytes: [1024, 256 * 1024],
   windowRecords: [16, 65_536],
@@ -71,6 +75,8 @@ interface Session {
   backlogInflight: number;
   lastProgress: number;
   helloAt: number;
+  /** The packer, if the server unpacks its format (from WELCOME). */
+  packer: RecordPacker | null;
 }
 
 export class DeviceCore {
@@ -134,6 +140,7 @@ export class DeviceCore {
       backlogInflight: 0,
       lastProgress: now,
       helloAt: now,
+      packer: null,
     };
     const sp = this.o.spool;
     this.send('control', encodeFrame({ type: 'HELLO', version: PROTOCOL_VERSION, device: this.o.device, firmware: this.o.firmware, schema: this.o.schema, spool: sp.spoolId, head: Math.max(sp.headSeq, this.acked), acked: this.acked }, this.limits), 0);
@@ -275,10 +282,11 @@ export class DeviceCore {
   private onWelcome(now: number, s: Session, w: Welcome): void {
     const sp = this.o.spool;
     if (w.spool !== sp.spoolId) throw new ProtocolError(CloseCode.protocol, `WELCOME for spool ${w.spool}, ours is ${sp.spoolId}`);
-    for (const k of Object.keys(CONFIG_BOUNDS) as (keyof PushedConfig)[]) {
+    for (const k of Object.keys(CONFIG_BOUNDS) as (keyof typeof CONFIG_BOUNDS)[]) {
       const [lo, hi] = CONFIG_BOUNDS[k];
       s.config[k] = Math.min(hi, Math.max(lo, w.config[k]));
     }
+    s.packer = this.o.packer && w.config.formats?.includes(this.o.packer.format) ? this.o.packer : null;
     s.config.batchRecords = Math.min(s.config.batchRecords, this.limits.batchRecords);
     s.config.batchBytes = Math.min(s.config.batchBytes, this.limits.batchBytes);
     this.acked = Math.max(this.acked, sp.ackedSeq);
@@ -371,7 +379,11 @@ export class DeviceCore {
     let bytes = 0;
     const flush = () => {
       if (batch.length === 0) return;
-      this.send(stream, encodeFrame({ type: 'BATCH', entries: batch }, this.limits), batch.length);
+      const blob = s.packer?.pack(batch) ?? null;
+      const frame = blob
+        ? encodeFrame({ type: 'PACKED', format: s.packer!.format, seqs: rangesOf(batch.map((e) => e.seq)), blob }, this.limits)
+        : encodeFrame({ type: 'BATCH', entries: batch }, this.limits);
+      this.send(stream, frame, batch.length);
       this.stats.sentRecords += batch.length;
       sent += batch.length;
       batch = [];

@@ -21,6 +21,7 @@ export const FrameType = {
   PING: 0x06,
   PONG: 0x07,
   CLOSE: 0x08,
+  PACKED: 0x09,
 } as const;
 export type FrameTypeName = keyof typeof FrameType;
 
@@ -46,6 +47,8 @@ export interface PushedConfig {
   batchBytes: number;
   /** Most records a stream may have sent but not acked. */
   windowRecords: number;
+  /** PACKED formats the server unpacks (absent: none, send BATCH only). */
+  formats?: number[];
 }
 
 export interface Welcome {
@@ -81,6 +84,16 @@ export interface Gap {
   lost: number;
 }
 
+/** Records packed by a RecordPacker (e.g. the codec's columnar batch): far fewer bytes than BATCH. */
+export interface Packed {
+  type: 'PACKED';
+  /** Packing format (RecordPacker.format). */
+  format: number;
+  /** The records' seqs, ascending ranges; their count is the number of records in `blob`. */
+  seqs: SeqRange[];
+  blob: Uint8Array;
+}
+
 export interface Ack {
   type: 'ACK';
   /** Seqs durably committed (after the database COMMIT), as ranges. */
@@ -100,7 +113,7 @@ export interface Close {
   reason: string;
 }
 
-export type Frame = Hello | Welcome | Batch | Gap | Ack | Ping | Pong | Close;
+export type Frame = Hello | Welcome | Batch | Packed | Gap | Ack | Ping | Pong | Close;
 
 export interface Limits {
   /** Largest payload of a control frame (HELLO, WELCOME, ACK, ...). */
@@ -217,6 +230,11 @@ const rows: Record<FrameTypeName, Row> = {
     fromWire: (v, l) => {
       const o = obj('WELCOME', v);
       const c = obj('WELCOME', o.config);
+      let formats: number[] | undefined;
+      if (c.formats !== undefined) {
+        if (!Array.isArray(c.formats) || c.formats.length > 16 || !c.formats.every((f) => Number.isSafeInteger(f) && f >= 0)) bad('WELCOME', `'config.formats' must be an array of at most 16 unsigned integers`);
+        formats = c.formats as number[];
+      }
       return {
         type: 'WELCOME',
         time: uint('WELCOME', o, 'time'),
@@ -227,6 +245,7 @@ const rows: Record<FrameTypeName, Row> = {
           batchRecords: uint('WELCOME', c, 'batchRecords'),
           batchBytes: uint('WELCOME', c, 'batchBytes'),
           windowRecords: uint('WELCOME', c, 'windowRecords'),
+          ...(formats ? { formats } : {}),
         },
       };
     },
@@ -249,6 +268,22 @@ const rows: Record<FrameTypeName, Row> = {
         return { seq, timeMs, payload: bytes('BATCH', payload, `entry ${i} payload`, l.recordBytes) };
       });
       return { type: 'BATCH', entries };
+    },
+  },
+  PACKED: {
+    code: FrameType.PACKED,
+    max: (l) => l.batchBytes,
+    toWire: (f) => {
+      const p = f as Packed;
+      return { f: p.format, s: p.seqs, b: p.blob };
+    },
+    fromWire: (v, l) => {
+      const o = obj('PACKED', v);
+      const seqs = ranges('PACKED', o.s, 's', l.batchRecords);
+      const n = seqs.reduce((a, [x, y]) => a + y - x + 1, 0);
+      if (n === 0) bad('PACKED', 'no records');
+      if (n > l.batchRecords) throw new ProtocolError(CloseCode.tooLarge, `PACKED: ${n} records, limit ${l.batchRecords}`);
+      return { type: 'PACKED', format: uint('PACKED', o, 'f'), seqs, blob: bytes('PACKED', o.b, "'b'", l.batchBytes) };
     },
   },
   GAP: {

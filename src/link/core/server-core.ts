@@ -1,6 +1,7 @@
 import { CloseCode, ProtocolError } from './close-codes.js';
 import { DEFAULT_LIMITS, encodeFrame, FrameReader, PROTOCOL_VERSION, type BatchEntry, type Frame, type Gap, type Hello, type Limits, type PushedConfig } from './frames.js';
 import type { SeqRange } from './ranges.js';
+import type { RecordPacker } from './packing.js';
 
 /**
  * Server side of one geostream/1.0 connection, sans-IO. The device's identity comes
@@ -31,6 +32,8 @@ export interface ServerCoreOptions {
   limits?: Limits;
   /** Schema versions of the record codec this server decodes. */
   schemas?: readonly number[];
+  /** Unpackers for PACKED frames, by format (their formats go to WELCOME). */
+  packers?: readonly RecordPacker[];
 }
 
 export class ServerCore {
@@ -80,7 +83,7 @@ export class ServerCore {
       let r = this.streams.get(streamId);
       if (!r) {
         if (this.streams.size >= 8) throw new ProtocolError(CloseCode.protocol, 'more than 8 data streams');
-        r = new FrameReader(this.limits, new Set(['BATCH', 'GAP']), `data stream ${streamId}`);
+        r = new FrameReader(this.limits, new Set(['BATCH', 'PACKED', 'GAP']), `data stream ${streamId}`);
         this.streams.set(streamId, r);
       }
       const frames = r.push(bytes);
@@ -90,6 +93,7 @@ export class ServerCore {
       const gaps: Gap[] = [];
       for (const f of frames) {
         if (f.type === 'BATCH') entries.push(...f.entries);
+        else if (f.type === 'PACKED') entries.push(...this.unpack(f.format, f.seqs, f.blob));
         else if (f.type === 'GAP') gaps.push(f);
       }
       this.uncommitted += entries.length + gaps.length;
@@ -153,6 +157,25 @@ export class ServerCore {
     }
   }
 
+  private unpack(format: number, ranges: SeqRange[], blob: Uint8Array): BatchEntry[] {
+    const p = this.o.packers?.find((x) => x.format === format);
+    if (!p) throw new ProtocolError(CloseCode.protocol, `PACKED format ${format} not supported (WELCOME offered ${this.formats().join(', ') || 'none'})`);
+    const seqs: number[] = [];
+    for (const [a, b] of ranges) for (let s = a; s <= b; s++) seqs.push(s);
+    let out: BatchEntry[];
+    try {
+      out = p.unpack(seqs, blob);
+    } catch (err) {
+      throw new ProtocolError(CloseCode.protocol, `PACKED format ${format}: ${(err as Error).message}`);
+    }
+    if (out.length !== seqs.length) throw new ProtocolError(CloseCode.protocol, `PACKED format ${format}: ${out.length} records for ${seqs.length} seqs`);
+    return out;
+  }
+
+  private formats(): number[] {
+    return (this.o.packers ?? []).map((p) => p.format);
+  }
+
   private onControl(nowWall: number, f: Frame): void {
     switch (f.type) {
       case 'HELLO':
@@ -179,7 +202,7 @@ export class ServerCore {
     const view = this.o.lookup(h.device, h.spool, h.acked, h.head, this.limits.ranges);
     this.out.push({
       kind: 'send',
-      bytes: encodeFrame({ type: 'WELCOME', time: nowWall, spool: h.spool, high: view.high, stored: view.stored, config: this.o.config }, this.limits),
+      bytes: encodeFrame({ type: 'WELCOME', time: nowWall, spool: h.spool, high: view.high, stored: view.stored, config: { ...this.o.config, formats: this.formats() } }, this.limits),
     });
   }
 }
