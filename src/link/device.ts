@@ -6,6 +6,7 @@ import { DeviceCore, type DeviceOutput, type StreamName } from './core/device-co
 import { ALPN } from './core/frames.js';
 import type { SpoolView } from './core/spool-view.js';
 import type { RecordPacker } from './core/packing.js';
+import type { BackoffOptions } from './core/backoff.js';
 import { QuicError, type QuicConnection, type QuicEngine, type QuicStream, type TlsMaterial } from './quic/engine.js';
 
 /** What the link needs of the spool: the core's read view plus the cumulative ack. */
@@ -32,6 +33,8 @@ export interface DeviceLinkOptions {
   idleTimeoutMs?: number;
   keepAliveMs?: number;
   livenessMs?: number;
+  /** Reconnect backoff (default 0.5 s doubling to 60 s). */
+  backoff?: BackoffOptions;
   /** Packs records into PACKED frames (when the server supports its format). */
   packer?: RecordPacker;
 }
@@ -75,6 +78,7 @@ export class DeviceLink {
       spool: o.spool,
       random: o.random ?? Math.random,
       livenessMs: o.livenessMs,
+      backoff: o.backoff,
       packer: o.packer,
     });
   }
