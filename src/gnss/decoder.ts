@@ -1,0 +1,96 @@
+import { EpochAssembler, type EpochStats } from './epoch.js';
+import type { Fix } from './fix.js';
+import { NmeaLexer, linesSeen, type LexerStats } from './lexer.js';
+import { SENTENCES } from './sentences/index.js';
+
+export interface DecoderStats extends LexerStats, EpochStats {
+  /** Sentences with a good checksum whose fields did not decode (or too few fields). */
+  malformed: number;
+  /** Proprietary ($P...) sentences: counted and skipped. */
+  proprietary: number;
+  /** Sentences with a good checksum and a formatter not in the table: counted and skipped. */
+  unknown: number;
+  /** Sentences decoded from the table. */
+  decoded: number;
+}
+
+const ADDRESS = /^[A-Z]{2}[A-Z]{3}$/;
+
+/**
+ * The whole NMEA path, sans-IO: bytes in, Fix out (one per dated epoch, mode 1 when the
+ * receiver has no position). Nothing throws out of it: every reject is counted in stats.
+ */
+export class NmeaDecoder {
+  private readonly lexer = new NmeaLexer();
+  private readonly epochs: EpochAssembler;
+  private readonly counts = { malformed: 0, proprietary: 0, unknown: 0, decoded: 0 };
+  private emit: (fix: Fix) => void = () => {};
+  private readonly onFrame = (body: string): void => this.sentence(body);
+
+  /** @param notBeforeMs pivot for GPS week-rollover correction (see date.ts). */
+  constructor(notBeforeMs: number) {
+    this.epochs = new EpochAssembler(notBeforeMs);
+  }
+
+  push(chunk: Uint8Array, emit: (fix: Fix) => void): void {
+    this.emit = emit;
+    this.lexer.push(chunk, this.onFrame);
+  }
+
+  /** Closes the open epoch (call when the line has gone idle). */
+  flush(emit: (fix: Fix) => void): void {
+    this.epochs.flush(emit);
+  }
+
+  /** End of input: counts a cut-off last line and closes the open epoch. */
+  end(emit: (fix: Fix) => void): void {
+    this.lexer.end();
+    this.epochs.flush(emit);
+  }
+
+  get stats(): DecoderStats {
+    return { ...this.lexer.stats, ...this.epochs.stats, ...this.counts };
+  }
+
+  /** Lines read, good or bad. */
+  get lines(): number {
+    return linesSeen(this.lexer.stats);
+  }
+
+  /** Frames with a good checksum so far (the health monitor's "data arrives" signal). */
+  get goodFrames(): number {
+    return this.lexer.stats.frames;
+  }
+
+  private sentence(body: string): void {
+    const f = body.split(',');
+    const addr = f[0]!;
+    if (addr.charCodeAt(0) === 0x50 /* P */) {
+      this.counts.proprietary++;
+      return;
+    }
+    if (!ADDRESS.test(addr)) {
+      // Not a talker+formatter address ($GSENSORD, $GPN from a cut line, ...).
+      this.counts.unknown++;
+      return;
+    }
+    const dec = SENTENCES.get(addr.slice(2));
+    if (dec === undefined) {
+      this.counts.unknown++;
+      return;
+    }
+    if (f.length < dec.minFields) {
+      this.counts.malformed++;
+      return;
+    }
+    let o;
+    try {
+      o = dec.decode(f);
+    } catch {
+      this.counts.malformed++;
+      return;
+    }
+    this.counts.decoded++;
+    this.epochs.add(o, this.emit);
+  }
+}
