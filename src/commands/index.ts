@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { versionCommand } from './version.js';
 import { nmeaCommand } from './nmea.js';
+import { runCommand } from './run.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -9,4 +10,5 @@ import { nmeaCommand } from './nmea.js';
 export const commands: Command[] = [
   versionCommand,
   nmeaCommand,
+  runCommand,
 ];
