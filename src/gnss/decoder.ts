@@ -2,6 +2,7 @@ import { EpochAssembler, type EpochStats } from './epoch.js';
 import type { Fix } from './fix.js';
 import { NmeaLexer, linesSeen, type LexerStats } from './lexer.js';
 import { SENTENCES } from './sentences/index.js';
+import { FieldError } from './sentences/fields.js';
 
 export interface DecoderStats extends LexerStats, EpochStats {
   /** Sentences with a good checksum whose fields did not decode (or too few fields). */
@@ -12,6 +13,8 @@ export interface DecoderStats extends LexerStats, EpochStats {
   unknown: number;
   /** Sentences decoded from the table. */
   decoded: number;
+  /** Decoder bugs caught (an exception other than FieldError); counted as malformed too. Always 0 in tests. */
+  faults: number;
 }
 
 const ADDRESS = /^[A-Z]{2}[A-Z]{3}$/;
@@ -23,7 +26,7 @@ const ADDRESS = /^[A-Z]{2}[A-Z]{3}$/;
 export class NmeaDecoder {
   private readonly lexer = new NmeaLexer();
   private readonly epochs: EpochAssembler;
-  private readonly counts = { malformed: 0, proprietary: 0, unknown: 0, decoded: 0 };
+  private readonly counts = { malformed: 0, proprietary: 0, unknown: 0, decoded: 0, faults: 0 };
   private emit: (fix: Fix) => void = () => {};
   private readonly onFrame = (body: string): void => this.sentence(body);
 
@@ -86,8 +89,9 @@ export class NmeaDecoder {
     let o;
     try {
       o = dec.decode(f);
-    } catch {
+    } catch (err) {
       this.counts.malformed++;
+      if (!(err instanceof FieldError)) this.counts.faults++;
       return;
     }
     this.counts.decoded++;
