@@ -17,8 +17,6 @@ export interface DecoderStats extends LexerStats, EpochStats {
   faults: number;
 }
 
-const ADDRESS = /^[A-Z]{2}[A-Z]{3}$/;
-
 /**
  * The whole NMEA path, sans-IO: bytes in, Fix out (one per dated epoch, mode 1 when the
  * receiver has no position). Nothing throws out of it: every reject is counted in stats.
@@ -66,22 +64,23 @@ export class NmeaDecoder {
   }
 
   private sentence(body: string): void {
-    const f = body.split(',');
-    const addr = f[0]!;
-    if (addr.charCodeAt(0) === 0x50 /* P */) {
+    if (body.charCodeAt(0) === 0x50 /* P */) {
       this.counts.proprietary++;
       return;
     }
-    if (!ADDRESS.test(addr)) {
+    // Address: two talker letters and three formatter letters, then a comma. Look the
+    // formatter up before splitting, so skipped sentences cost no allocation.
+    if (!(body.length === 5 || body.charCodeAt(5) === 0x2c) || !isUpper(body, 5)) {
       // Not a talker+formatter address ($GSENSORD, $GPN from a cut line, ...).
       this.counts.unknown++;
       return;
     }
-    const dec = SENTENCES.get(addr.slice(2));
+    const dec = SENTENCES.get(body.slice(2, 5));
     if (dec === undefined) {
       this.counts.unknown++;
       return;
     }
+    const f = body.split(',');
     if (f.length < dec.minFields) {
       this.counts.malformed++;
       return;
@@ -97,4 +96,13 @@ export class NmeaDecoder {
     this.counts.decoded++;
     this.epochs.add(o, this.emit);
   }
+}
+
+function isUpper(s: string, n: number): boolean {
+  if (s.length < n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x41 || c > 0x5a) return false;
+  }
+  return true;
 }

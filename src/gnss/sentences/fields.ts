@@ -22,12 +22,27 @@ function isDigits(s: string, from: number, to: number): boolean {
   return true;
 }
 
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)$/;
+/** True for [-+]?(digits[.digits]|.digits): the only number forms NMEA uses. */
+function isDecimal(s: string): boolean {
+  let i = 0;
+  const n = s.length;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 0x2d || c0 === 0x2b) i = 1;
+  let digits = 0;
+  let dot = false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) digits++;
+    else if (c === 0x2e && !dot) dot = true;
+    else return false;
+  }
+  return digits > 0 && n <= 24;
+}
 
 /** A decimal number field. */
 export function num(s: string | undefined, what: string): number | null {
   if (s === undefined || s === '') return null;
-  if (!NUMBER.test(s)) malformed(what, s);
+  if (!isDecimal(s)) malformed(what, s);
   return Number(s);
 }
 
