@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MockUart } from '../../src/hal/mock/uart.js';
 import { GnssReceiver } from '../../src/gnss/receiver.js';
@@ -8,20 +7,13 @@ import { createLogger } from '../../src/log.js';
 import { StatusBoard } from '../../src/status/board.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { Fix } from '../../src/gnss/fix.js';
+import { lineSink, waitFor } from '../helpers/wait.js';
 import { nmeaLine } from '../../src/gnss/lexer.js';
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = performance.now();
-  while (!cond()) {
-    if (performance.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function setup(noDataMs = 800) {
   const uart = new MockUart();
   const lines: string[] = [];
-  const log = createLogger({ level: 'info', destination: new Writable({ write(c: Buffer, _e, cb) { lines.push(...c.toString().trim().split('\n')); cb(); } }) });
+  const log = createLogger({ level: 'info', destination: lineSink(lines) });
   const status = new StatusBoard();
   const rx = new GnssReceiver({ uart, path: '/dev/mock0', baudRate: 9600, clock: systemClock, log, status, noDataMs, notBeforeMs: FIRST_ROLLOVER, reopenMinMs: 20, reopenMaxMs: 80, idleFlushMs: 30 });
   const fixes: Fix[] = [];

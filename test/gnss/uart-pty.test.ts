@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import { StatusBoard, type GnssState } from '../../src/status/board.js';
 import { systemClock } from '../../src/util/clock.js';
 import type { Fix } from '../../src/gnss/fix.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * A real serial path: socat makes a pty pair; serialport opens one end at 9600 baud, the
@@ -24,15 +25,6 @@ const feedPath = join(dir, 'ttyFEED');
 let socat: ChildProcess | undefined;
 let feeder: NodeJS.Timeout | undefined;
 let receiver: GnssReceiver | undefined;
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<number> {
-  const t0 = performance.now();
-  while (!cond()) {
-    if (performance.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return performance.now() - t0;
-}
 
 async function startSocat(): Promise<void> {
   socat = spawn('socat', [`pty,raw,echo=0,link=${gpsPath}`, `pty,raw,echo=0,link=${feedPath}`], { stdio: 'ignore' });

@@ -23,7 +23,8 @@ export interface Epoch {
   state: VehicleState;
 }
 
-function mulberry32(seed: number): () => number {
+/** Small seeded PRNG (deterministic simulations and fuzzing). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -20,6 +20,22 @@ function listDev(): UartPortInfo[] {
   }
 }
 
+/** bindings-cpp reports errno only as text ("Error: No such file or directory, cannot open ..."). */
+const ERRNO_TEXT: [RegExp, string][] = [
+  [/No such file or directory|ENOENT/, 'ENOENT'],
+  [/Permission denied|EACCES/, 'EACCES'],
+  [/resource busy|EBUSY|Cannot lock port/i, 'EBUSY'],
+  [/Inappropriate ioctl|ENOTTY/, 'ENOTTY'],
+  [/Input\/output error|EIO/, 'EIO'],
+];
+
+function errnoOf(err: unknown): string | undefined {
+  const code = errorCode(err);
+  if (code) return code;
+  const msg = errorMessage(err);
+  return ERRNO_TEXT.find(([re]) => re.test(msg))?.[1];
+}
+
 class LinuxPort implements UartPort {
   private dead = false;
   constructor(
@@ -35,9 +51,9 @@ class LinuxPort implements UartPort {
       this.dead = true;
       handlers.error(err);
     };
-    sp.on('error', (err: Error) => fail(new UartError(errorMessage(err), path, errorCode(err))));
+    sp.on('error', (err: Error) => fail(new UartError(errorMessage(err), path, errnoOf(err))));
     sp.on('close', (err?: Error & { disconnected?: boolean }) => {
-      if (err) fail(new UartError(err.disconnected ? 'device disconnected' : errorMessage(err), path, errorCode(err) ?? 'EIO'));
+      if (err) fail(new UartError(err.disconnected ? 'device disconnected' : errorMessage(err), path, errnoOf(err) ?? 'EIO'));
     });
   }
   get isOpen(): boolean {
@@ -46,7 +62,7 @@ class LinuxPort implements UartPort {
   write(data: Uint8Array): Promise<void> {
     if (!this.isOpen) return Promise.reject(new UartError('port is closed', this.path, 'ECANCELED', true));
     return new Promise((resolve, reject) => {
-      this.sp.write(Buffer.from(data), (err) => (err ? reject(new UartError(errorMessage(err), this.path, errorCode(err))) : resolve()));
+      this.sp.write(Buffer.from(data), (err) => (err ? reject(new UartError(errorMessage(err), this.path, errnoOf(err))) : resolve()));
     });
   }
   close(): Promise<void> {
@@ -76,12 +92,12 @@ export const linuxUart: Uart = {
       try {
         sp = new SerialPort({ path: opts.path, baudRate: opts.baudRate, autoOpen: false });
       } catch (err) {
-        reject(new UartError(errorMessage(err), opts.path, errorCode(err) ?? 'EINVAL'));
+        reject(new UartError(errorMessage(err), opts.path, errnoOf(err) ?? 'EINVAL'));
         return;
       }
       sp.open((err) => {
         if (err) {
-          const code = errorCode(err) ?? /ENOENT|EACCES|EBUSY|ENOTTY|EIO/.exec(err.message)?.[0];
+          const code = errnoOf(err);
           reject(new UartError(code === 'ENOENT' ? 'no such device' : code === 'EACCES' ? 'permission denied (is the user in the dialout group?)' : errorMessage(err), opts.path, code));
           return;
         }
