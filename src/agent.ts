@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Config } from './config/config.js';
+import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
 import { StatusBoard } from './status/board.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -22,6 +23,12 @@ export interface AgentOptions {
   /** Receiver tuning (tests): reopen backoff. */
   reopenMinMs?: number;
   reopenMaxMs?: number;
+}
+
+function pivotDate(text: string, file: string): number {
+  const t = Date.parse(`${text}T00:00:00Z`);
+  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== text) throw new ConfigError(file, 'gnss.notBefore', `"${text}" is not a calendar date`);
+  return t;
 }
 
 /** One line per taken record: readable in `journalctl -f`. */
@@ -54,7 +61,7 @@ export class Agent extends EventEmitter<{ record: [Fix, TakeReason] }> {
     const src = o.uart ? { uart: o.uart, capture: o.sim?.capture } : uartFor(board, o.sim);
     // A replayed capture is history: resolve its week-rollover like `geostream nmea`;
     // a live receiver cannot be behind this release.
-    const notBefore = config.gnss.notBefore !== undefined ? Date.parse(`${config.gnss.notBefore}T00:00:00Z`) : src.capture ? FIRST_ROLLOVER : RELEASE_DATE;
+    const notBefore = config.gnss.notBefore !== undefined ? pivotDate(config.gnss.notBefore, config.file) : src.capture ? FIRST_ROLLOVER : RELEASE_DATE;
     this.receiver = new GnssReceiver({
       uart: src.uart,
       path: board.uart.path,

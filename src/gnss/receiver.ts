@@ -5,7 +5,7 @@ import type { StatusBoard, GnssState } from '../status/board.js';
 import type { Clock } from '../util/clock.js';
 import type { Uart, UartError, UartPort } from '../hal/uart.js';
 import { NmeaDecoder } from './decoder.js';
-import type { Fix } from './fix.js';
+import { fixToJson, type Fix } from './fix.js';
 import { GnssHealth } from './health.js';
 
 export interface ReceiverOptions {
@@ -48,9 +48,12 @@ export class GnssReceiver extends EventEmitter<{ fix: [Fix]; state: [GnssState] 
   private tickTimer: NodeJS.Timeout | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
   private generation = 0;
+  private lastFix: Fix | undefined;
   private readonly emitFix = (fix: Fix): void => {
     this.health.epoch(fix, this.o.clock.now());
+    if (fix.mode >= 2) this.lastFix = fix;
     this.tick();
+    this.o.status?.setDetail('gnss', this.details());
     this.emit('fix', fix);
   };
 
@@ -62,6 +65,21 @@ export class GnssReceiver extends EventEmitter<{ fix: [Fix]; state: [GnssState] 
     this.log = log;
     this.portLog = new StateLog(log, `port ${o.path}`);
     this.healthLog = new StateLog(log, 'receiver');
+  }
+
+  /** Counters and the last fix, for `geostream status` (StatusBoard details). */
+  details(): Record<string, unknown> {
+    const s = this.decoder.stats;
+    return {
+      port: this.portLog.state ?? 'opening',
+      lastFix: this.lastFix ? fixToJson(this.lastFix) : null,
+      sentences: this.decoder.lines,
+      badChecksum: s.badChecksum + s.noChecksum,
+      malformed: s.malformed + s.truncated + s.overlong,
+      unknown: s.unknown + s.proprietary,
+      epochs: s.epochs,
+      fixes: s.fixes,
+    };
   }
 
   get state(): GnssState {
@@ -170,6 +188,7 @@ export class GnssReceiver extends EventEmitter<{ fix: [Fix]; state: [GnssState] 
   private publish(s: GnssState): void {
     const detail = s === 'no-data' ? `nothing valid for ${Math.round(this.o.noDataMs / 1000)} s` : undefined;
     if (this.healthLog.set(s, this.healthLog.state === undefined ? undefined : detail, s === 'no-data' && this.healthLog.state !== undefined ? 'warn' : 'info')) {
+      this.o.status?.setDetail('gnss', this.details());
       this.o.status?.setGnss(s);
       this.emit('state', s);
     }

@@ -48,5 +48,9 @@ describe('agent on the simulated board', () => {
     expect(records[0]![0].timeMs).toBeLessThan(start + 60_000);
     expect(lines.filter((l) => /track: .* \[(first|period|heading|speed|distance|moving|heartbeat)\]$/.test(l))).toHaveLength(records.length);
     expect(lines.filter((l) => /receiver fix -> no-fix/.test(l))).toHaveLength(1);
+    const d = agent.status.snapshot().details.gnss as { lastFix: { time: string }; epochs: number; badChecksum: number };
+    expect(d.lastFix.time).toBe(new Date(fixes.filter((f) => f.mode >= 2).at(-1)!.timeMs).toISOString());
+    expect(d.epochs).toBe(fixes.length);
+    expect(d.badChecksum).toBe(0);
   });
 });

@@ -118,3 +118,20 @@ describe('sim UART replay', () => {
     await expect(uart.open({ path: 'sim', baudRate: 9600 }, { data: () => {}, error: () => {} })).rejects.toThrow(/capture \/nonexistent\/capture.nmea/);
   });
 });
+
+describe('sim UART across reopen', () => {
+  it('continues a replay where it was instead of starting over (GNSS time never runs backwards)', async () => {
+    const uart = new SimUart({ capture: sharedData('gpsd', 'bt451.log'), speed: 1000 });
+    const first: Buffer[] = [];
+    const p1 = await uart.open({ path: 'sim', baudRate: 9600 }, { data: (c) => first.push(c), error: () => {} });
+    await new Promise((r) => setTimeout(r, 30));
+    await p1.close();
+    const second: Buffer[] = [];
+    const p2 = await uart.open({ path: 'sim', baudRate: 9600 }, { data: (c) => second.push(c), error: () => {} });
+    await new Promise((r) => setTimeout(r, 200));
+    await p2.close();
+    const all = Buffer.concat([...first, ...second]);
+    expect(first.length).toBeGreaterThan(0);
+    expect(all.equals(readFileSync(sharedData('gpsd', 'bt451.log')))).toBe(true);
+  });
+});

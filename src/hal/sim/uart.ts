@@ -84,9 +84,15 @@ class SimPort implements UartPort {
 /**
  * The simulated board's UART: replays a capture with its real timing (from the
  * sentences' own UTC times) or `speed` times faster, or, with no capture, streams the
- * NMEA route generator. A replay ends in silence, like an unplugged receiver.
+ * NMEA route generator. The simulated receiver outlives its port: a reopen continues
+ * the replay or the drive where it was, and a finished replay stays silent (like an
+ * unplugged receiver) instead of starting over with time running backwards.
  */
 export class SimUart implements Uart {
+  private bursts: { delayMs: number; chunk: Buffer }[] | undefined;
+  private next = 0;
+  private gen: NmeaGenerator | undefined;
+
   constructor(private readonly opts: SimUartOptions = {}) {}
 
   list(): Promise<{ path: string }[]> {
@@ -97,22 +103,24 @@ export class SimUart implements Uart {
     const speed = this.opts.speed ?? 1;
     const port = new SimPort(o.path, handlers);
     if (this.opts.capture !== undefined) {
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(this.opts.capture);
-      } catch (err) {
-        return Promise.reject(new UartError(`cannot read capture ${this.opts.capture}: ${errorMessage(err)}`, o.path, errorCode(err)));
+      if (this.bursts === undefined) {
+        try {
+          this.bursts = replaySchedule(readFileSync(this.opts.capture));
+        } catch (err) {
+          return Promise.reject(new UartError(`cannot read capture ${this.opts.capture}: ${errorMessage(err)}`, o.path, errorCode(err)));
+        }
       }
-      const bursts = replaySchedule(bytes);
-      let i = 0;
+      const bursts = this.bursts;
       const step = (): number | null => {
-        port.deliver(bursts[i]!.chunk);
-        i++;
-        return i < bursts.length ? bursts[i]!.delayMs / speed : null;
+        port.deliver(bursts[this.next]!.chunk);
+        this.next++;
+        return this.next < bursts.length ? bursts[this.next]!.delayMs / speed : null;
       };
-      if (bursts.length) port.schedule(0, step);
+      if (this.next < bursts.length) port.schedule(0, step);
     } else {
-      const gen = new NmeaGenerator({ rateHz: this.opts.rateHz ?? 1, startMs: this.opts.startMs ?? Date.now(), seed: this.opts.seed });
+      // The simulated receiver's satellites give it the host's time once, at first open.
+      this.gen ??= new NmeaGenerator({ rateHz: this.opts.rateHz ?? 1, startMs: this.opts.startMs ?? Date.now(), seed: this.opts.seed });
+      const gen = this.gen;
       const step = (): number => {
         port.deliver(Buffer.from(gen.next().text, 'latin1'));
         return gen.period / speed;
