@@ -186,3 +186,18 @@ describe('epoch assembly', () => {
     expect(dec.stats.late).toBe(1);
   });
 });
+
+describe('sentence versions', () => {
+  it('NMEA 1.5 GLL (no time, no status) adds no position; an old VTG gives speed in km/h', () => {
+    const { fixes, dec } = decode([rmc('120000', '010120', 'V'), 'GPGLL,4807.038,N,01131.000,E', 'GPVTG,054.7,034.4,005.5,010.8']);
+    expect(dec.stats.decoded).toBe(3);
+    expect(fixes).toMatchObject([{ mode: 1, lat: null }]);
+    const v = decode([rmc('120000', '010120'), 'GPVTG,054.7,034.4,005.5,010.8']).fixes[0]!;
+    expect(v.speed).toBe(11.524); // RMC's 22.4 kn wins; VTG only fills what RMC left empty
+  });
+
+  it('GGA with an empty quality field gives no position', () => {
+    const { fixes } = decode([rmc('120000', '010120'), 'GPGGA,120000,4807.038,N,01131.000,E,,08,0.9,545.4,M,46.9,M,,']);
+    expect(fixes).toMatchObject([{ mode: 1, lat: null }]);
+  });
+});

@@ -1,7 +1,7 @@
 import { int, letter, num, position, timeOfDay } from './fields.js';
 import type { SentenceDecoder } from './types.js';
 
-/** GGA: time, position, fix quality, satellites, HDOP, altitude (MSL). Quality 0 = no fix. */
+/** GGA: time, position, fix quality, satellites, HDOP, altitude (MSL). Quality 0 (or empty) = no fix. */
 export const gga: SentenceDecoder = {
   type: 'GGA',
   minFields: 10,
@@ -15,7 +15,7 @@ export const gga: SentenceDecoder = {
       sats: int(f[7], 'satellites'),
       hdop: num(f[8], 'hdop'),
       alt: num(f[9], 'altitude'),
-      noFix: quality === 0,
+      noFix: quality === 0 || quality === null,
       rank: 4,
     };
   },
