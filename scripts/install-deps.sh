@@ -27,7 +27,7 @@ apt)
   ;;
 npm)
   echo "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --foreground-scripts=false >/dev/null
+  npm ci --no-audit --no-fund --loglevel=error
   ;;
 *)
   echo "usage: $0 apt|npm" >&2
