@@ -1,0 +1,59 @@
+import type { EventEmitter } from 'node:events';
+import { StateLog, type Logger } from '../log.js';
+import type { StatusBoard } from '../status/board.js';
+
+/**
+ * Storage health: one state per failure kind, logged once per change, mirrored to the
+ * StatusBoard as the 'storage' fault (FAULT LED), emitted as 'fault'(why | null), and the
+ * retry backoff (doubling from minMs to maxMs while failures continue).
+ */
+export class StorageHealth {
+  private readonly state: StateLog<string>;
+  private why: string | null = null;
+  private delay: number;
+  failures = 0;
+
+  constructor(
+    log: Logger,
+    private readonly status: StatusBoard | undefined,
+    private readonly events: EventEmitter,
+    private readonly minMs: number,
+    private readonly maxMs: number,
+  ) {
+    this.state = new StateLog(log, 'storage');
+    this.delay = minMs;
+  }
+
+  get fault(): string | null {
+    return this.why;
+  }
+
+  /** Records a failed operation; returns how long to wait before the next attempt. */
+  fail(op: string, err: unknown): number {
+    const code = (err as NodeJS.ErrnoException)?.code ?? 'ERROR';
+    const why = `${code} on ${op}`;
+    this.failures++;
+    this.state.set(`failed (${code})`, `${why}; keeping records in memory and retrying`, 'error');
+    if (this.why !== why) {
+      this.why = why;
+      this.status?.setFault('storage', why);
+      this.events.emit('fault', why);
+    }
+    const wait = this.delay;
+    this.delay = Math.min(this.maxMs, this.delay * 2);
+    return wait;
+  }
+
+  ok(): void {
+    this.delay = this.minMs;
+    if (this.state.state === undefined) {
+      this.state.set('ok', undefined, 'info');
+      return;
+    }
+    if (this.why === null) return;
+    this.why = null;
+    this.state.set('ok', 'writes succeed again', 'info');
+    this.status?.setFault('storage', null);
+    this.events.emit('fault', null);
+  }
+}
