@@ -11,6 +11,7 @@ import { fsyncDir, realFs, writeAll, type SpoolFs } from './fs.js';
 import { LossAccumulator, decodeGap, encodeGap, type GapInfo, type GapReason } from './gap.js';
 import { resolveOptions, type ResolvedOptions, type SpoolOptions } from './options.js';
 import { recover, type CorruptRegion } from './recovery.js';
+import { takeLock } from './lock.js';
 import { buildSegment, lossOf, segmentRecords, type Rec } from './rewrite.js';
 import { encodeSegmentHeader } from './segment.js';
 import { blockRange, emptySegment, indexFrame, startBlock, type SegmentInfo } from './segment-info.js';
@@ -132,6 +133,7 @@ export class Spool extends EventEmitter {
   private readFds = new Map<string, number>();
   private pendingRepairs: SegmentInfo[] = [];
   private closed = false;
+  private unlock: () => void = () => {};
   private stat = { bytesWritten: 0, payloadBytes: 0, fsyncs: 0, commits: 0 };
 
   private constructor(opts: SpoolOptions) {
@@ -151,7 +153,12 @@ export class Spool extends EventEmitter {
    */
   static async open(opts: SpoolOptions): Promise<Spool> {
     const s = new Spool(opts);
-    await s.recover();
+    try {
+      await s.recover();
+    } catch (err) {
+      s.unlock();
+      throw err;
+    }
     return s;
   }
 
@@ -184,6 +191,7 @@ export class Spool extends EventEmitter {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') this.log.warn(`spool: cannot create ${dir} (${(err as NodeJS.ErrnoException).code})`);
     }
+    this.unlock = takeLock(this.fs, dir);
     const r = recover(this.fs, dir);
     for (const n of r.notes) this.log.warn(`spool: ${n}`);
     if (r.cursorProblem) this.log.warn(`spool: ${CURSOR_FILE} is unusable (${r.cursorProblem}); rebuilding it from the segments`);
@@ -882,5 +890,6 @@ export class Spool extends EventEmitter {
     if (this.active) this.closeQuietly(this.active.fd);
     this.active = null;
     for (const p of [...this.readFds.keys()]) this.closeReadFd(p);
+    this.unlock();
   }
 }
