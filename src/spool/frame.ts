@@ -134,7 +134,8 @@ export class FrameEncoder {
     this.offset += frameLen;
     this.lastFrameEnd = this.offset;
     this.prev = { seq, timeMs, dt: flags & FLAG_ABS ? null : dt };
-    if (BLOCK_BYTES - (this.offset % BLOCK_BYTES) < FRAME_MIN_BYTES) {
+    if (this.offset % BLOCK_BYTES === 0) this.prev = null; // the frame filled its block exactly
+    else if (BLOCK_BYTES - (this.offset % BLOCK_BYTES) < FRAME_MIN_BYTES) {
       // Too little room left for any frame: pad now so the next frame starts a block.
       const rest = BLOCK_BYTES - (this.offset % BLOCK_BYTES);
       sink.zeros(rest);

@@ -749,6 +749,7 @@ export class Spool extends EventEmitter {
       return !full();
     };
     if (maxCount <= 0) return out;
+    fromSeq = Math.max(fromSeq, this.acked + 1); // acknowledged records are gone, even if not yet deleted
     for (const seg of this.segments) {
       if (seg.records === 0 || seg.maxSeq < fromSeq) continue;
       if (!this.readSegment(seg, fromSeq, take)) return out;
