@@ -31,10 +31,11 @@ export class StorageHealth {
   /** Records a failed operation; returns how long to wait before the next attempt. */
   fail(op: string, err: unknown): number {
     const code = (err as NodeJS.ErrnoException)?.code ?? 'ERROR';
-    const why = `${code} on ${op}`;
     this.failures++;
-    this.state.set(`failed (${code})`, `${why}; keeping records in memory and retrying`, 'error');
-    if (this.why !== why) {
+    // One state per failure kind: retries that fail the same way change nothing (no log, no event).
+    const changed = this.state.set(`failed (${code})`, `${code} on ${op}; keeping records in memory and retrying`, 'error');
+    const why = `${code} (${this.describe(code)})`;
+    if (changed && this.why !== why) {
       this.why = why;
       this.status?.setFault('storage', why);
       this.events.emit('fault', why);
@@ -42,6 +43,10 @@ export class StorageHealth {
     const wait = this.delay;
     this.delay = Math.min(this.maxMs, this.delay * 2);
     return wait;
+  }
+
+  private describe(code: string): string {
+    return DESCRIPTIONS[code] ?? 'storage error';
   }
 
   ok(): void {
@@ -57,3 +62,12 @@ export class StorageHealth {
     this.events.emit('fault', null);
   }
 }
+
+const DESCRIPTIONS: Record<string, string> = {
+  ENOSPC: 'storage full',
+  EIO: 'storage I/O error',
+  EROFS: 'storage read-only',
+  EDQUOT: 'storage quota exceeded',
+  EACCES: 'storage permission denied',
+  EPERM: 'storage permission denied',
+};

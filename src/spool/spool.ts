@@ -521,13 +521,8 @@ export class Spool extends EventEmitter {
     for (const fd of this.closeAfterCommit) this.closeQuietly(fd);
     this.closeAfterCommit = [];
     void prep;
-    const wait = this.health.fail(this.describeOp(err), err);
+    const wait = this.health.fail(describeOp(err), err);
     this.scheduleRetry(wait);
-  }
-
-  private describeOp(err: unknown): string {
-    const e = err as NodeJS.ErrnoException;
-    return `${e.syscall ?? 'write'}${e.path ? ` ${e.path}` : ''}`;
   }
 
   private scheduleRetry(ms: number): void {
@@ -893,4 +888,9 @@ export class Spool extends EventEmitter {
     for (const p of [...this.readFds.keys()]) this.closeReadFd(p);
     this.unlock();
   }
+}
+
+function describeOp(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return `${e.syscall ?? 'write'}${e.path ? ` ${e.path}` : ''}`;
 }

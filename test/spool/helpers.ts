@@ -22,6 +22,8 @@ export class FaultyFs implements SpoolFs {
   pathFilter: RegExp | null = null;
   bytesWritten = 0;
   fsyncs = 0;
+  /** failures injected so far */
+  injected = 0;
   private fdPaths = new Map<number, string>();
 
   failOn(ops: FsOp[], code: string): void {
@@ -34,6 +36,7 @@ export class FaultyFs implements SpoolFs {
     const code = this.failing.get(op);
     if (!code) return;
     if (this.pathFilter && path !== undefined && !this.pathFilter.test(path)) return;
+    this.injected++;
     throw Object.assign(new Error(`${code}: injected failure, ${op}${path ? ` '${path}'` : ''}`), { code, syscall: op, path });
   }
   mkdirSync(dir: string) {
