@@ -18,7 +18,7 @@ export interface SpoolOptions {
   fsync?: 'group' | 'always';
   /** memory bound for records not yet on disk, e.g. while storage fails (default 2 MiB) */
   ringBytes?: number;
-  /** the ack cursor is persisted at most this often (default 5000 ms); a crash replays at most this much */
+  /** the ack cursor is persisted at most this often (default 30 s): after a crash at most this much acknowledged data is sent again (the server deduplicates); a longer interval saves flash writes */
   cursorIntervalMs?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -37,7 +37,7 @@ export const spoolDefaults = {
   commitBytes: 256 * 1024,
   fsync: 'group',
   ringBytes: 2 * 1024 * 1024,
-  cursorIntervalMs: 5000,
+  cursorIntervalMs: 30000,
   retryMinMs: 1000,
   retryMaxMs: 30000,
 } as const;
