@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 import { versionCommand } from './version.js';
 import { nmeaCommand } from './nmea.js';
 import { runCommand } from './run.js';
+import { spoolCommand } from './spool.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -11,4 +12,5 @@ export const commands: Command[] = [
   versionCommand,
   nmeaCommand,
   runCommand,
+  spoolCommand,
 ];
