@@ -2,6 +2,9 @@ import type { Command } from './command.js';
 import { versionCommand } from './version.js';
 import { caCommand } from './ca.js';
 import { serverCommand } from './server.js';
+import { nmeaCommand } from './nmea.js';
+import { runCommand } from './run.js';
+import { spoolCommand } from './spool.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -11,4 +14,7 @@ export const commands: Command[] = [
   versionCommand,
   caCommand,
   serverCommand,
+  nmeaCommand,
+  runCommand,
+  spoolCommand,
 ];

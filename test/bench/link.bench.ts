@@ -42,6 +42,13 @@ function procRssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
+/** UDP datagrams the kernel dropped for a full socket receive buffer (system-wide). */
+function udpRcvbufErrors(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const keys = lines[0]!.split(/\s+/);
+  const vals = lines[1]!.split(/\s+/);
+  return Number(vals[keys.indexOf('RcvbufErrors')]);
+}
 const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -154,6 +161,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 2000)); // settle
         for (const v of vehicles) v.spool.latencies = [];
         const c0 = procCpuMs(srv.pid);
+        const d0 = udpRcvbufErrors();
         const w0 = performance.now();
         const m0 = process.cpuUsage();
         await new Promise((r) => setTimeout(r, STEP_S * 1000));
@@ -164,8 +172,10 @@ async function main(): Promise<void> {
         const p99 = pct(lat, 99);
         console.log(
           `${String(n).padStart(5)} vehicles at 1 Hz: ${lat.length} records acked in ${wall.toFixed(0)} s (expected ~${expected}), fix->ack p50 ${pct(lat, 50).toFixed(1)} ms p99 ${p99.toFixed(1)} ms max ${Math.max(...lat).toFixed(0)} ms; ` +
-            `server CPU ${((procCpuMs(srv.pid) - c0) / 10 / wall).toFixed(0)}% RSS ${procRssMb(srv.pid).toFixed(0)} MB; load generator CPU ${(((m.user + m.system) / 1000 / wall) * 100 / 1000).toFixed(0)}% RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB; connect ${setup.toFixed(1)} s`,
+            `server CPU ${((procCpuMs(srv.pid) - c0) / 10 / wall).toFixed(0)}% RSS ${procRssMb(srv.pid).toFixed(0)} MB; load generator CPU ${(((m.user + m.system) / 1000 / wall) * 100 / 1000).toFixed(0)}% RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB; connect ${setup.toFixed(1)} s; UDP datagrams dropped (receive buffer full) ${udpRcvbufErrors() - d0}`,
         );
+        const out = srv.output();
+        console.log(`      server log so far: ${(out.match(/ connected from /g) ?? []).length} connects, ${(out.match(/ disconnected /g) ?? []).length} disconnects, ${(out.match(/refused/g) ?? []).length} refusals`);
         if (p99 < 250 && lat.length >= expected * 0.9) best = n;
         else break;
       }
