@@ -1,10 +1,19 @@
 import type { Spec } from '../config/schema.js';
 
-/** Where the agent sends its records. Owned by the link work. */
+/**
+ * Where the agent sends its records, and with which credentials. Owned by the link
+ * work. Relative paths are relative to the config file. The key must be readable by
+ * its owner only (mode 0600).
+ */
 export const serverSpec = {
   type: 'object',
   optional: true,
   fields: {
-    address: { type: 'string', pattern: /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, patternHint: 'HOST:PORT' },
+    address: { type: 'string', pattern: /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, patternHint: 'HOST:PORT', doc: 'ingest server (UDP)' },
+    serverName: { type: 'string', optional: true, doc: 'name the server certificate must carry (default: the host of address)' },
+    ca: { type: 'string', doc: 'fleet CA certificate (PEM) the server certificate must chain to' },
+    cert: { type: 'string', doc: "this vehicle's certificate (PEM), naming the vehicle id" },
+    key: { type: 'string', doc: "this vehicle's private key (PEM, mode 0600)" },
+    engine: { type: 'enum', values: ['matrixai', 'ngtcp2'], default: 'matrixai', doc: 'QUIC implementation' },
   },
 } as const satisfies Spec;
