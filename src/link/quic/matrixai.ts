@@ -64,6 +64,7 @@ function baseConfig(opts: CommonOptions, verifier: PeerVerifier | undefined, onR
     keepAliveIntervalTime: opts.keepAliveMs > 0 ? opts.keepAliveMs : undefined,
     logKeys: opts.keyLogFile,
     disableActiveMigration: false,
+    readableChunkSize: 64 * 1024,
     verifyPeer: verifier !== undefined,
     verifyCallback: verifier
       ? async (certs: Uint8Array[]) => {
