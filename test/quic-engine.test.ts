@@ -4,6 +4,7 @@
  * path must misbehave). Each test is named after the failure it would catch.
  */
 import { createHash } from 'node:crypto';
+import dgram from 'node:dgram';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { availableEngines, createEngine } from '../src/link/quic/engines.js';
 import { QuicError, type CloseInfo, type ConnectOptions, type PathChange, type QuicConnection, type QuicEngine, type QuicServer, type QuicStream, type TlsMaterial } from '../src/link/quic/engine.js';
@@ -273,6 +274,57 @@ describe.each(availableEngines())('QUIC engine %s', (name) => {
     );
     expect(err).toBeInstanceOf(QuicError);
     expect((err as QuicError).appCode).toBe(5);
+  });
+
+  it('keeps serving after garbage and mutated datagrams (nothing escapes as an uncaught error)', async () => {
+    const escaped: unknown[] = [];
+    const onEscape = (e: unknown) => escaped.push(e);
+    process.on('uncaughtException', onEscape);
+    process.on('unhandledRejection', onEscape);
+    try {
+      const h = await listen();
+      // Capture real datagrams of a handshake and some stream data to mutate.
+      const relay = await UdpRelay.start({ host: '127.0.0.1', port: h.server.address.port });
+      cleanups.push(() => relay.close());
+      const captured: Buffer[] = [];
+      relay.tap = (msg) => captured.push(Buffer.from(msg));
+      const conn = await connect(relay.address.port);
+      const s = await conn.openStream('bidi');
+      await s.write(Buffer.from('hello'));
+      await s.end();
+      await readAll(s);
+      relay.tap = undefined;
+      expect(captured.length).toBeGreaterThan(3);
+      const sock = dgram.createSocket('udp4');
+      cleanups.push(() => new Promise<void>((r) => sock.close(() => r())));
+      let seed = 12345;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const send = (b: Buffer) => new Promise<void>((r) => sock.send(b, h.server.address.port, '127.0.0.1', () => r()));
+      for (let i = 0; i < 1500; i++) {
+        let b: Buffer;
+        if (i % 3 === 0) {
+          b = Buffer.alloc(1 + Math.floor(rnd() * 1400));
+          for (let j = 0; j < b.length; j++) b[j] = Math.floor(rnd() * 256);
+        } else {
+          b = Buffer.from(captured[i % captured.length]!);
+          const flips = 1 + Math.floor(rnd() * 8);
+          for (let f = 0; f < flips; f++) b[Math.floor(rnd() * b.length)] ^= 1 << Math.floor(rnd() * 8);
+          if (i % 7 === 0) b = b.subarray(0, Math.floor(rnd() * b.length));
+        }
+        await send(b);
+        if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const again = await connect(h.server.address.port, fx.device('VH-2'));
+      const s2 = await again.openStream('bidi');
+      await s2.write(Buffer.from('alive'));
+      await s2.end();
+      expect((await readAll(s2)).toString()).toBe('evila');
+      expect(escaped).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onEscape);
+      process.off('unhandledRejection', onEscape);
+    }
   });
 
   it('keeps the connection across a source-address change (no new handshake)', async () => {

@@ -6,7 +6,8 @@
  * - rebind(host?): give every mapping a fresh outside socket (new source port,
  *   and a new source address if `host` is another loopback address such as
  *   127.0.0.2): what a NAT rebinding or a handoff looks like to the server;
- * - counts of datagrams and bytes relayed and dropped.
+ * - counts of datagrams and bytes relayed and dropped;
+ * - tap: a callback that sees each datagram sent toward the server.
  *
  * Real sockets, real UDP; used by the engine conformance suite and the link and
  * native engine tests. Always close() it (in afterEach/afterAll).
@@ -52,6 +53,8 @@ function bind(host: string): Promise<dgram.Socket> {
 export class UdpRelay {
   readonly counts: RelayCounts = { toServer: 0, toClient: 0, bytesToServer: 0, bytesToClient: 0, dropped: 0, rebinds: 0 };
   private readonly mappings = new Map<string, Mapping>();
+  /** Sees every datagram relayed toward the server (e.g. to capture real packets for fuzzing). */
+  tap: ((msg: Buffer) => void) | undefined;
   private holeUntil = 0;
   private outsideHost: string;
   private closed = false;
@@ -163,6 +166,7 @@ export class UdpRelay {
   }
 
   private forward(m: Mapping, msg: Buffer): void {
+    this.tap?.(msg);
     this.counts.toServer++;
     this.counts.bytesToServer += msg.byteLength;
     m.outside.send(msg, this.target.port, this.target.host);
