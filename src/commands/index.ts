@@ -1,10 +1,10 @@
 import type { Command } from './command.js';
 import { versionCommand } from './version.js';
-import { caCommand } from './ca.js';
-import { serverCommand } from './server.js';
 import { nmeaCommand } from './nmea.js';
 import { runCommand } from './run.js';
 import { spoolCommand } from './spool.js';
+import { caCommand } from './ca.js';
+import { serverCommand } from './server.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -12,9 +12,9 @@ import { spoolCommand } from './spool.js';
  */
 export const commands: Command[] = [
   versionCommand,
-  caCommand,
-  serverCommand,
   nmeaCommand,
   runCommand,
   spoolCommand,
+  caCommand,
+  serverCommand,
 ];
