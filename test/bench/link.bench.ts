@@ -14,7 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeFleet, until } from '../helpers/link-fixture.js';
+import { makeFleet } from '../helpers/link-fixture.js';
+import { waitFor } from '../helpers/wait.js';
 import { MemSpool } from '../helpers/mem-spool.js';
 import { MemNet } from '../helpers/mem-engine.js';
 import { startServerProcess } from '../helpers/server-proc.js';
@@ -87,7 +88,7 @@ function fill(spool: MemSpool, n: number): void {
 async function drain(link: DeviceLink, spool: MemSpool): Promise<number> {
   const t0 = performance.now();
   link.start();
-  await until(() => spool.ackedSeq === spool.headSeq, 300_000, 'all records acked');
+  await waitFor(() => spool.ackedSeq === spool.headSeq, 300_000, 'all records acked');
   return (performance.now() - t0) / 1000;
 }
 
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
           link.start();
           vehicles.push({ link, spool, timer: null });
         }
-        await until(() => vehicles.every((v) => v.link.state === 'online'), 120_000, `${n} vehicles online`);
+        await waitFor(() => vehicles.every((v) => v.link.state === 'online'), 120_000, `${n} vehicles online`);
         const setup = (performance.now() - t0) / 1000;
         for (const v of vehicles) {
           v.spool.latencies = [];

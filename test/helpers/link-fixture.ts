@@ -12,12 +12,3 @@ export async function makeFleet(devices: string[], prefix = 'gs-link-'): Promise
   for (const d of devices) await issueCert(ca, { kind: 'device', vehicleId: d });
   return { dir, ca, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
-
-/** Polls `cond` every 10 ms until it holds; throws naming `what` after `ms`. */
-export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet, until } from '../helpers/link-fixture.js';
+import { makeFleet } from '../helpers/link-fixture.js';
+import { waitFor } from '../helpers/wait.js';
 import { MemSpool } from '../helpers/mem-spool.js';
 import { DeviceLink } from '../../src/link/device.js';
 import { availableEngines, createEngine } from '../../src/link/quic/engines.js';
@@ -28,13 +29,13 @@ describe.each(availableEngines())('device link to ingest server over real QUIC o
     const link = new DeviceLink({ engine: createEngine(engineName), spool, server: server.address, tls: deviceTls(fleet.ca, 'truck-1'), clock: systemClock, log: silentLogger(), status, device: 'truck-1' });
     try {
       link.start();
-      await until(() => status.link === 'online', 10_000, 'link online');
+      await waitFor(() => status.link === 'online', 10_000, 'link online');
       for (let b = 0; b < 10; b++) {
         for (let i = 0; i < 1000; i++) spool.append(new Uint8Array(48).fill(i & 0xff), 1_600_000_000_000 + (b * 1000 + i) * 1000);
         link.notify();
         await new Promise((r) => setTimeout(r, 20));
       }
-      await until(() => spool.ackedSeq === 10_000, 30_000, 'all 10k acked');
+      await waitFor(() => spool.ackedSeq === 10_000, 30_000, 'all 10k acked');
       expect(store.seqs('truck-1')).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
       expect(store.stats()[0]).toMatchObject({ device: 'truck-1', records: 10_000, duplicates: 0, handshakes: 1 });
     } finally {

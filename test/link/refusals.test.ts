@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet, until } from '../helpers/link-fixture.js';
+import { makeFleet } from '../helpers/link-fixture.js';
+import { waitFor } from '../helpers/wait.js';
 import { MemSpool } from '../helpers/mem-spool.js';
 import { DeviceLink } from '../../src/link/device.js';
 import { availableEngines, createEngine } from '../../src/link/quic/engines.js';
@@ -39,14 +40,14 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
     engine = createEngine(engineName);
     good.link = new DeviceLink({ engine: createEngine(engineName), spool: good.spool, server: server.address, tls: deviceTls(fleet.ca, 'truck-2'), clock: systemClock, log: silentLogger(), status: good.status, device: 'truck-2' });
     good.link.start();
-    await until(() => good.status.link === 'online', 10_000, 'good device online');
+    await waitFor(() => good.status.link === 'online', 10_000, 'good device online');
   }, 30_000);
 
   afterAll(async () => {
     // the good device kept streaming through every refusal
     for (let i = 0; i < 100; i++) good.spool.append(Uint8Array.of(i), i);
     good.link!.notify();
-    await until(() => good.spool.ackedSeq === good.spool.headSeq, 10_000, 'good device fully acked');
+    await waitFor(() => good.spool.ackedSeq === good.spool.headSeq, 10_000, 'good device fully acked');
     expect(store.seqs('truck-2')).toHaveLength(good.spool.headSeq);
     expect(store.stats().find((s) => s.device === 'truck-2')).toMatchObject({ duplicates: 0, handshakes: 1 });
     await good.link!.stop();
@@ -73,7 +74,7 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
       (e: Error) => ({ code: -1, reason: e.message }),
     );
     expect(r.reason).toMatch(/certificate|handshake|alert/i);
-    await until(() => server.counters.handshakeErrors > before || server.counters.refused > 0, 5000, 'server noticed');
+    await waitFor(() => server.counters.handshakeErrors > before || server.counters.refused > 0, 5000, 'server noticed');
   });
 
   it('a certificate from another CA is refused in the handshake with a reason naming the certificate', async () => {
@@ -85,7 +86,7 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
       (e: Error) => ({ code: -1, reason: e.message }),
     );
     expect(r.reason).toMatch(/certificate|unknown ca|alert/i);
-    await until(() => server.counters.handshakeErrors > before, 5000, 'server logged the handshake error');
+    await waitFor(() => server.counters.handshakeErrors > before, 5000, 'server logged the handshake error');
     expect(warnings.join('\n')).toMatch(/handshake from 127\.0\.0\.1:\d+ refused/);
   });
 
@@ -99,7 +100,7 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
     const spool = new MemSpool();
     const liar = new DeviceLink({ engine: createEngine(engineName), spool, server: server.address, tls: deviceTls(fleet.ca, 'truck-1'), clock: systemClock, log: silentLogger(), device: 'truck-9' });
     liar.start();
-    await until(() => liar.stats.lastClose !== null, 10_000, 'liar refused');
+    await waitFor(() => liar.stats.lastClose !== null, 10_000, 'liar refused');
     await liar.stop();
     expect(liar.stats.lastClose).toMatch(/identity \(0x03\) HELLO names device "truck-9" but the certificate is for "truck-1"/);
   });

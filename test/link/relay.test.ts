@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet, until } from '../helpers/link-fixture.js';
+import { makeFleet } from '../helpers/link-fixture.js';
+import { waitFor } from '../helpers/wait.js';
 import { MemSpool } from '../helpers/mem-spool.js';
 import { UdpRelay } from '../helpers/udp-relay.js';
 import { DeviceLink } from '../../src/link/device.js';
@@ -43,20 +44,20 @@ describe.each(availableEngines())('link through a UDP relay (engine %s)', (engin
     }, 100);
     try {
       link.start();
-      await until(() => spool.ackedSeq >= 100, 15_000, 'first records acked');
+      await waitFor(() => spool.ackedSeq >= 100, 15_000, 'first records acked');
       relay.blackhole(60_000);
       await new Promise((r) => setTimeout(r, 60_000));
       relay.restore();
       const duringOutage = spool.headSeq;
-      await until(() => spool.ackedSeq >= duringOutage, 60_000, 'backlog of the outage acked');
+      await waitFor(() => spool.ackedSeq >= duringOutage, 60_000, 'backlog of the outage acked');
       expect(states).toContain('offline');
       expect(status.link).toBe('online');
-      relay.rebind('127.0.0.2');
+      await relay.rebind('127.0.0.2');
       const afterRebind = spool.headSeq + 50;
-      await until(() => spool.ackedSeq >= afterRebind, 30_000, 'records after the address change acked');
+      await waitFor(() => spool.ackedSeq >= afterRebind, 30_000, 'records after the address change acked');
       clearInterval(producer);
       link.notify();
-      await until(() => spool.ackedSeq === spool.headSeq, 30_000, 'everything acked');
+      await waitFor(() => spool.ackedSeq === spool.headSeq, 30_000, 'everything acked');
     } finally {
       clearInterval(producer);
       await link.stop();

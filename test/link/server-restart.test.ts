@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet, until } from '../helpers/link-fixture.js';
+import { makeFleet } from '../helpers/link-fixture.js';
+import { waitFor } from '../helpers/wait.js';
 import { MemSpool } from '../helpers/mem-spool.js';
 import { startServerProcess } from '../helpers/server-proc.js';
 import { DeviceLink } from '../../src/link/device.js';
@@ -33,18 +34,18 @@ describe.each(availableEngines())('ingest server process killed and restarted mi
     }, 10);
     try {
       link.start();
-      await until(() => spool.ackedSeq > 2000, 20_000, '2000 acked before the kill');
+      await waitFor(() => spool.ackedSeq > 2000, 20_000, '2000 acked before the kill');
       await srv.kill9();
       await new Promise((r) => setTimeout(r, 1000));
       srv = await startServerProcess({ ca: fleet.ca, db, port, engine: engineName });
-      await until(() => spool.ackedSeq > appended / 2 + 5000, 60_000, 'progress after restart');
+      await waitFor(() => spool.ackedSeq > appended / 2 + 5000, 60_000, 'progress after restart');
       const exit = await srv.stop(); // graceful: commits and acks what it has
       expect(exit).toBe(0);
       expect(srv.output()).toMatch(/SIGTERM: committing and closing/);
       srv = await startServerProcess({ ca: fleet.ca, db, port, engine: engineName });
       clearInterval(producer);
       link.notify();
-      await until(() => spool.ackedSeq === spool.headSeq, 60_000, 'everything acked');
+      await waitFor(() => spool.ackedSeq === spool.headSeq, 60_000, 'everything acked');
     } finally {
       clearInterval(producer);
       await link.stop();

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemNet } from '../helpers/mem-engine.js';
+import { waitFor } from '../helpers/wait.js';
 import { MemSpool } from '../helpers/mem-spool.js';
 import { DeviceLink } from '../../src/link/device.js';
 import { IngestServer } from '../../src/server/server.js';
@@ -33,13 +34,7 @@ async function setup() {
   return { net, store, server, mk };
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (cond: () => boolean, ms = 5000) => waitFor(cond, ms, 'condition');
 
 describe('device link and ingest server shells', () => {
   it('records appended while online are stored once and acked, the status board follows', async () => {
