@@ -63,14 +63,20 @@ export class Session {
     conn.on('path', (p) => {
       const d = this.core.device;
       host.log.info({ device: d }, `${d ?? 'device'} path changed ${p.from.host}:${p.from.port} -> ${p.to.host}:${p.to.port}`);
-      if (d) this.safe(() => host.store.notePathChange(d));
+      if (d) {
+        host.store.notePathChange(d);
+        host.queued();
+      }
     });
     conn.on('close', (info) => {
       this.ended = true;
       const d = this.core.device;
       const why = `${info.by}: ${closeCodeName(info.code)}${info.reason ? ` ${info.reason}` : ''}`;
       host.log.info({ device: d }, `${d ?? this.identity ?? 'unidentified peer'} disconnected (${why})`);
-      if (d) this.safe(() => host.store.noteClose(d, why));
+      if (d) {
+        host.store.noteClose(d, why);
+        host.queued();
+      }
       host.gone(this);
     });
     this.apply(this.core.open());
@@ -125,7 +131,8 @@ export class Session {
           break;
         case 'hello':
           this.host.log.info({ device: o.hello.device }, `${o.hello.device} connected from ${this.conn.remote.host}:${this.conn.remote.port} (firmware ${o.hello.firmware}, spool ${o.hello.spool} head ${o.hello.head}, acked ${o.hello.acked})`);
-          this.safe(() => this.host.store.noteHandshake(o.hello.device, o.hello.firmware));
+          this.host.store.noteHandshake(o.hello.device, o.hello.firmware);
+          this.host.queued();
           this.host.hello(this);
           break;
         case 'store': {
@@ -152,11 +159,4 @@ export class Session {
     this.writes = this.writes.then(() => st.write(b)).catch(() => {});
   }
 
-  private safe(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.host.log.error(`database: ${(err as Error).message}`);
-    }
-  }
 }

@@ -54,6 +54,8 @@ interface Tally {
 export class Store {
   private pending: Pending[] = [];
   private pendingCount = 0;
+  /** Per-device notes (handshakes, path changes, closes) written with the next group commit. */
+  private notes: (() => void)[] = [];
   private readonly insRecord: Database.Statement;
   private readonly insGap: Database.Statement;
   private readonly upsertDevice: Database.Statement;
@@ -115,12 +117,13 @@ export class Store {
    * devices will resend them on their next connection).
    */
   flush(): number {
-    if (this.pending.length === 0) return 0;
+    if (this.pending.length === 0 && this.notes.length === 0) return 0;
     const batch = this.pending;
     const n = this.pendingCount;
     this.pending = [];
     this.pendingCount = 0;
     const seqs = this.txn(batch, this.clock());
+    if (this.pending.length || this.notes.length) throw new Error('store: enqueue during flush');
     for (const p of batch) {
       const s = seqs.get(p)!;
       p.done(rangesOf(s), s.length);
@@ -132,9 +135,18 @@ export class Store {
   discardQueued(): void {
     this.pending = [];
     this.pendingCount = 0;
+    this.notes = [];
+  }
+
+  /** Notes waiting for the next flush. */
+  get notesQueued(): number {
+    return this.notes.length;
   }
 
   private write(batch: Pending[], now: number): Map<Pending, number[]> {
+    const notes = this.notes;
+    this.notes = [];
+    for (const note of notes) note();
     const tallies = new Map<string, Tally>();
     const out = new Map<Pending, number[]>();
     for (const p of batch) {
@@ -194,18 +206,29 @@ export class Store {
     return { high: hr.m ?? 0, stored };
   }
 
+  /*
+   * Device notes are queued and written inside the next group commit: a reconnect
+   * storm of a whole fleet must not cost one fsync per vehicle on the event loop.
+   */
   noteHandshake(device: string, firmware: string): void {
-    this.db
-      .prepare('INSERT INTO devices (device, handshakes, firmware, last_seen_ms) VALUES (?, 1, ?, ?) ON CONFLICT(device) DO UPDATE SET handshakes = handshakes + 1, firmware = excluded.firmware, last_seen_ms = excluded.last_seen_ms')
-      .run(device, firmware, this.clock());
+    const at = this.clock();
+    this.notes.push(() => this.noteHandshakeNow(device, firmware, at));
   }
 
   notePathChange(device: string): void {
-    this.db.prepare('UPDATE devices SET path_changes = path_changes + 1, last_seen_ms = ? WHERE device = ?').run(this.clock(), device);
+    const at = this.clock();
+    this.notes.push(() => this.db.prepare('UPDATE devices SET path_changes = path_changes + 1, last_seen_ms = ? WHERE device = ?').run(at, device));
   }
 
   noteClose(device: string, why: string): void {
-    this.db.prepare('UPDATE devices SET last_close = ?, last_seen_ms = ? WHERE device = ?').run(why.slice(0, 300), this.clock(), device);
+    const at = this.clock();
+    this.notes.push(() => this.db.prepare('UPDATE devices SET last_close = ?, last_seen_ms = ? WHERE device = ?').run(why.slice(0, 300), at, device));
+  }
+
+  private noteHandshakeNow(device: string, firmware: string, at: number): void {
+    this.db
+      .prepare('INSERT INTO devices (device, handshakes, firmware, last_seen_ms) VALUES (?, 1, ?, ?) ON CONFLICT(device) DO UPDATE SET handshakes = handshakes + 1, firmware = excluded.firmware, last_seen_ms = excluded.last_seen_ms')
+      .run(device, firmware, at);
   }
 
   stats(): DeviceStats[] {
