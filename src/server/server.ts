@@ -48,7 +48,7 @@ export class IngestServer {
   private quic: QuicServer | null = null;
   private readonly sessions = new Set<Session>();
   private readonly byDevice = new Map<string, Session>();
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | null = null;
   private closing = false;
   readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, commits: 0, committedRecords: 0, storageErrors: 0 };
 
@@ -116,16 +116,17 @@ export class IngestServer {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setTimeout(() => {
-      this.flushScheduled = false;
+    if (this.flushTimer || this.closing) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
       this.flush();
     }, this.o.commitDelayMs ?? 20);
   }
 
   /** Commits what is queued and sends the ACKs. A database failure closes the sessions whose records were lost (they resend). */
   flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     try {
       const n = this.o.store.flush();
       if (n > 0) {
@@ -147,6 +148,7 @@ export class IngestServer {
     this.flush();
     const drained = Promise.all([...this.sessions].map((s) => s.drained()));
     await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    this.flush(); // what arrived meanwhile (its ACKs may not make it out: the device resends, the store ignores)
     for (const s of this.sessions) s.close(CloseCode.shutdown, 'server shutting down');
     await Promise.race([Promise.all([...this.sessions].map((s) => s.drained())), new Promise((r) => setTimeout(r, 500).unref())]);
     await this.quic?.close(CloseCode.shutdown, 'server shutting down').catch(() => {});

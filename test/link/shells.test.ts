@@ -19,12 +19,12 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function setup() {
+async function setup(commitDelayMs = 20) {
   const dir = mkdtempSync(join(tmpdir(), 'gs-link-shell-'));
   dirs.push(dir);
   const net = new MemNet();
   const store = Store.open(join(dir, 'db.sqlite'));
-  const server = new IngestServer({ engine: net.engine(), store, host: '127.0.0.1', port: 4433, tls: { cert: 'server', key: 'k', ca: 'ca' }, log: silentLogger(), identify: (der) => new TextDecoder().decode(der) });
+  const server = new IngestServer({ engine: net.engine(), store, host: '127.0.0.1', port: 4433, tls: { cert: 'server', key: 'k', ca: 'ca' }, log: silentLogger(), identify: (der) => new TextDecoder().decode(der), commitDelayMs });
   await server.start();
   const mk = (id = 'truck-1', spool = new MemSpool()) => {
     const status = new StatusBoard();
@@ -67,6 +67,24 @@ describe('device link and ingest server shells', () => {
     expect(store.seqs('truck-1')).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     await d.link.stop();
     await server.stop();
+  });
+
+  it('graceful stop commits what arrived and acks it before closing the connection', async () => {
+    const { store, server, mk } = await setup(60_000);
+    const d = mk();
+    d.link.start();
+    await until(() => d.status.link === 'online');
+    for (let i = 0; i < 300; i++) d.spool.append(Uint8Array.of(i & 0xff), i);
+    d.link.notify();
+    // the records reach the server's queue; the group commit would wait a minute
+    await until(() => store.queued === 300);
+    expect(d.spool.ackedSeq).toBe(0);
+    await server.stop();
+    expect(d.spool.ackedSeq).toBe(300);
+    expect(store.seqs('truck-1')).toHaveLength(300);
+    await until(() => d.link.stats.lastClose !== null);
+    expect(d.link.stats.lastClose).toMatch(/shutdown \(0x05\) server shutting down/);
+    await d.link.stop();
   });
 
   it('a HELLO for another vehicle is refused and the server keeps serving the others', async () => {
