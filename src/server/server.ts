@@ -24,6 +24,8 @@ export interface IngestServerOptions {
    * a VM disk), so committing every event-loop turn would spend the loop on fsync.
    */
   commitDelayMs?: number;
+  /** Close connections that send no HELLO within this long (default 10 s). */
+  helloTimeoutMs?: number;
   /** Unpackers for PACKED frames (src/link/record-packer.ts). */
   packers?: readonly RecordPacker[];
 }
@@ -86,6 +88,7 @@ export class IngestServer {
       config,
       limits,
       packers: o.packers ?? [],
+      helloTimeoutMs: o.helloTimeoutMs ?? 10_000,
       identify: o.identify,
       queued: () => this.scheduleFlush(),
       hello: (s: Session) => {

@@ -19,6 +19,8 @@ export interface SessionHost {
   /** HELLO accepted: the host retires any older session of the same device. */
   hello: (s: Session) => void;
   gone: (s: Session) => void;
+  /** A connection that sent no HELLO this long after the handshake is closed. */
+  helloTimeoutMs: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export class Session {
   private early: Uint8Array[] = [];
   private writes: Promise<void> = Promise.resolve();
   private ended = false;
+  private helloTimer: NodeJS.Timeout;
   readonly identity: string | null;
   stored = 0;
 
@@ -70,6 +73,7 @@ export class Session {
     });
     conn.on('close', (info) => {
       this.ended = true;
+      clearTimeout(this.helloTimer);
       const d = this.core.device;
       const why = `${info.by}: ${closeCodeName(info.code)}${info.reason ? ` ${info.reason}` : ''}`;
       host.log.info({ device: d }, `${d ?? this.identity ?? 'unidentified peer'} disconnected (${why})`);
@@ -80,6 +84,11 @@ export class Session {
       host.gone(this);
     });
     this.apply(this.core.open());
+    // A peer that completes the handshake but never says HELLO must not hold a slot.
+    this.helloTimer = setTimeout(() => {
+      if (!this.core.device && !this.core.isClosed) this.close(CloseCode.protocol, `no HELLO within ${host.helloTimeoutMs} ms`);
+    }, host.helloTimeoutMs);
+    this.helloTimer.unref();
   }
 
   get device(): string | null {

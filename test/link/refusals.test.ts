@@ -35,7 +35,7 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
     store = Store.open(join(fleet.dir, 'refusals.db'));
     const log = silentLogger();
     log.warn = ((...args: unknown[]) => void warnings.push(String(args.at(-1)))) as typeof log.warn;
-    server = new IngestServer({ engine: createEngine(engineName), store, host: '127.0.0.1', port: 0, tls: serverTls(fleet.ca, 'localhost'), log, identify: vehicleIdFromCert });
+    server = new IngestServer({ engine: createEngine(engineName), store, host: '127.0.0.1', port: 0, tls: serverTls(fleet.ca, 'localhost'), log, identify: vehicleIdFromCert, helloTimeoutMs: 1500 });
     await server.start();
     engine = createEngine(engineName);
     good.link = new DeviceLink({ engine: createEngine(engineName), spool: good.spool, server: server.address, tls: deviceTls(fleet.ca, 'truck-2'), clock: systemClock, log: silentLogger(), status: good.status, device: 'truck-2' });
@@ -103,6 +103,14 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
     await waitFor(() => liar.stats.lastClose !== null, 10_000, 'liar refused');
     await liar.stop();
     expect(liar.stats.lastClose).toMatch(/identity \(0x03\) HELLO names device "truck-9" but the certificate is for "truck-1"/);
+  });
+
+  it('a connection that never says HELLO is closed after the HELLO deadline', async () => {
+    streamGood();
+    const c = await connect(deviceTls(fleet.ca, 'truck-1'));
+    const closed = closeOf(c);
+    await c.openStream('bidi');
+    expect(await closed).toMatchObject({ code: CloseCode.protocol, reason: 'no HELLO within 1500 ms' });
   });
 
   it('malformed and oversized frames close only that connection, with the reason', async () => {
