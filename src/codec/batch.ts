@@ -1,0 +1,306 @@
+import { CborWriter } from './cbor-writer.js';
+import { decodeCbor } from './cbor-scan.js';
+import { CodecError } from './errors.js';
+import { bitWidth, packBits, packPresence, readVarints, unpackBits, unpackPresence, unzigzag, writeVarints, zigzag } from './bits.js';
+import { isMap, type RecordObject } from './record.js';
+import type { Field, Schema, Wire } from './schema.js';
+
+/**
+ * A batch is N records of one schema stored column by column, still one CBOR item:
+ *
+ *   { 0: 1 (kind: batch), 1: schema version, 2: N, 3: { tag: column, ... } }
+ *
+ * A field absent from every record has no column. Each column is an array whose
+ * first element says how it is coded (the writer picks the smallest per column):
+ *
+ *   [0, [v1, ..., vN]]                          RAW: wire values, null = absent
+ *   [1, [v, run, v, run, ...]]                  RLE: runs of equal values, null = absent
+ *   [2, order, [base], width, bits, presence?]  DELTA_BITS (integer fields)
+ *   [3, order, [base], varints, presence?]      DELTA_VARINT (integer fields)
+ *
+ * For the delta codes, x1..xM are the values of the records that have the field
+ * (all N unless `presence`, a bitmap, bit i LSB-first = record i has it). order 1:
+ * base = [x1], residuals r_i = x_i - x_(i-1) for i = 2..M. order 2: base =
+ * [x1, x2 - x1], r_i = (x_i - x_(i-1)) - (x_(i-1) - x_(i-2)) for i = 3..M (base
+ * is shorter when M < order). Residuals are zig-zag mapped, then either packed in
+ * `width` bits each (DELTA_BITS) or written as LEB128 varints (DELTA_VARINT).
+ * Decoding reverses this exactly: lossless at the schema's resolution.
+ */
+export const KIND_BATCH = 1;
+export const MAX_BATCH_RECORDS = 10_000;
+
+const RAW = 0;
+const RLE = 1;
+const DELTA_BITS = 2;
+const DELTA_VARINT = 3;
+
+type Cell = Wire | undefined;
+
+function sameCell(a: Cell, b: Cell): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function writeCell(out: CborWriter, f: Field, c: Cell): void {
+  if (c === undefined) out.null();
+  else f.write(out, c);
+}
+
+function rawColumn(out: CborWriter, f: Field, cells: Cell[]): void {
+  out.array(2);
+  out.int(RAW);
+  out.array(cells.length);
+  for (const c of cells) writeCell(out, f, c);
+}
+
+function rleColumn(out: CborWriter, f: Field, cells: Cell[]): void {
+  const runs: [Cell, number][] = [];
+  for (const c of cells) {
+    const last = runs[runs.length - 1];
+    if (last && sameCell(last[0], c)) last[1]++;
+    else runs.push([c, 1]);
+  }
+  out.array(2);
+  out.int(RLE);
+  out.array(runs.length * 2);
+  for (const [c, n] of runs) {
+    writeCell(out, f, c);
+    out.int(n);
+  }
+}
+
+/** Base values and zig-zag residuals for a delta order, or null when a value would leave 2^53. */
+function residuals(xs: number[], order: 1 | 2): { base: number[]; zs: number[] } | null {
+  const base: number[] = [];
+  const zs: number[] = [];
+  let prev = 0;
+  let prevDelta = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i]!;
+    if (i === 0) base.push(x);
+    else {
+      const d = x - prev;
+      if (!Number.isSafeInteger(d)) return null;
+      if (order === 1 || i === 1) {
+        if (order === 2) base.push(d);
+        else zs.push(zigzag(d));
+      } else {
+        const r = d - prevDelta;
+        if (!Number.isSafeInteger(r) || Math.abs(r) > Number.MAX_SAFE_INTEGER / 2) return null;
+        zs.push(zigzag(r));
+      }
+      prevDelta = d;
+    }
+    prev = x;
+  }
+  if (zs.some((z) => z > Number.MAX_SAFE_INTEGER)) return null;
+  return { base, zs };
+}
+
+function deltaColumn(out: CborWriter, method: number, order: number, base: number[], zs: number[], presence: Uint8Array | null): void {
+  out.array((method === DELTA_BITS ? 5 : 4) + (presence ? 1 : 0));
+  out.int(method);
+  out.int(order);
+  out.array(base.length);
+  for (const b of base) out.int(b);
+  if (method === DELTA_BITS) {
+    const width = zs.reduce((w, z) => Math.max(w, bitWidth(z)), 0);
+    out.int(width);
+    out.byteString(packBits(zs, width));
+  } else out.byteString(writeVarints(zs));
+  if (presence) out.byteString(presence);
+}
+
+const scratch = [new CborWriter(1024), new CborWriter(1024)];
+
+/** Writes the smallest of the candidate codings of one column. */
+function writeColumn(out: CborWriter, f: Field, cells: Cell[]): void {
+  let best = scratch[0]!;
+  let spare = scratch[1]!;
+  rleColumn(best.reset(), f, cells);
+  const consider = (write: (w: CborWriter) => void) => {
+    write(spare.reset());
+    if (spare.pos < best.pos) [best, spare] = [spare, best];
+  };
+  consider((w) => rawColumn(w, f, cells));
+  if (f.integer) {
+    const xs: number[] = [];
+    for (const c of cells) if (c !== undefined) xs.push(c as number);
+    const presence = xs.length === cells.length ? null : packPresence(cells.map((c) => c !== undefined));
+    for (const order of [1, 2] as const) {
+      const r = residuals(xs, order);
+      if (!r) continue;
+      consider((w) => deltaColumn(w, DELTA_BITS, order, r.base, r.zs, presence));
+      consider((w) => deltaColumn(w, DELTA_VARINT, order, r.base, r.zs, presence));
+    }
+  }
+  out.raw(best.bytes());
+}
+
+const shared = new CborWriter(4096);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+export function encodeBatchWith(schema: Schema, objs: readonly RecordObject[]): Uint8Array {
+  const n = objs.length;
+  if (n < 1 || n > MAX_BATCH_RECORDS) throw new CodecError(`a batch holds 1..${MAX_BATCH_RECORDS} records, got ${n}`, 'batch.count');
+  const columns: [Field, Cell[]][] = [];
+  for (const f of schema.fields) {
+    const cells: Cell[] = new Array(n);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const v = objs[i]![f.name];
+      if (v === undefined || v === null) {
+        if (f.required) throw new CodecError(`required field is missing in record ${i}`, f.name);
+        cells[i] = undefined;
+      } else {
+        cells[i] = f.toWire(v);
+        any = true;
+      }
+    }
+    if (any) columns.push([f, cells]);
+  }
+  const out = shared.reset();
+  out.map(4);
+  out.int(0);
+  out.int(KIND_BATCH);
+  out.int(1);
+  out.int(schema.version);
+  out.int(2);
+  out.int(n);
+  out.int(3);
+  out.map(columns.length);
+  for (const [f, cells] of columns) {
+    out.head(0, f.tag);
+    writeColumn(out, f, cells);
+  }
+  return out.bytes();
+}
+
+function safeInt(v: unknown, field: string, what: string): number {
+  if (typeof v === 'bigint' && v >= -MAX_SAFE && v <= MAX_SAFE) return Number(v);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new CodecError(`${what} must be an integer`, field);
+  return v;
+}
+
+function bytesOf(v: unknown, field: string, what: string): Uint8Array {
+  if (!(v instanceof Uint8Array)) throw new CodecError(`${what} must be a byte string`, field);
+  return v;
+}
+
+function expand(cells: unknown[], n: number, field: string, rle: boolean): unknown[] {
+  if (!rle) {
+    if (cells.length !== n) throw new CodecError(`RAW column has ${cells.length} values for ${n} records`, field);
+    return cells;
+  }
+  if (cells.length % 2 !== 0) throw new CodecError('RLE column needs value/run pairs', field);
+  const out: unknown[] = [];
+  for (let i = 0; i < cells.length; i += 2) {
+    const run = cells[i + 1];
+    if (typeof run !== 'number' || !Number.isInteger(run) || run < 1 || run > n - out.length) {
+      throw new CodecError(`RLE run ${String(run)} is not 1..${n - out.length}`, field);
+    }
+    for (let k = 0; k < run; k++) out.push(cells[i]);
+  }
+  if (out.length !== n) throw new CodecError(`RLE runs cover ${out.length} of ${n} records`, field);
+  return out;
+}
+
+/** Undoes a DELTA column: wire integers per record (undefined = absent). */
+function undelta(col: unknown[], n: number, field: string): unknown[] {
+  const method = col[0];
+  const fixed = method === DELTA_BITS ? 5 : 4;
+  if (col.length !== fixed && col.length !== fixed + 1) throw new CodecError(`delta column of ${col.length} elements`, field);
+  const order = col[1];
+  if (order !== 1 && order !== 2) throw new CodecError(`delta order ${String(order)} is not 1 or 2`, field);
+  const present = col.length === fixed + 1 ? unpackPresence(bytesOf(col[fixed], field, 'presence'), n, field) : null;
+  let m = n;
+  if (present) m = present.reduce((k, p) => k + (p ? 1 : 0), 0);
+  const base = col[2];
+  if (!Array.isArray(base) || base.length !== Math.min(order, m)) throw new CodecError(`delta base must hold ${Math.min(order, m)} values`, field);
+  const count = m - base.length;
+  const zs = method === DELTA_BITS
+    ? unpackBits(bytesOf(col[4], field, 'packed bits'), count, safeInt(col[3], field, 'bit width'), field)
+    : readVarints(bytesOf(col[3], field, 'varints'), count, field);
+  const xs: number[] = new Array(m);
+  let prev = 0;
+  let delta = 0;
+  for (let i = 0; i < m; i++) {
+    let x: number;
+    if (i === 0) x = safeInt(base[0], field, 'delta base');
+    else if (i === 1 && order === 2) {
+      delta = safeInt(base[1], field, 'delta base');
+      x = prev + delta;
+    } else {
+      const r = unzigzag(zs[i - base.length]!);
+      if (order === 1) x = prev + r;
+      else {
+        delta += r;
+        x = prev + delta;
+      }
+    }
+    if (!Number.isSafeInteger(x) || !Number.isSafeInteger(delta)) throw new CodecError('delta decoding leaves the safe integer range', field);
+    xs[i] = x;
+    prev = x;
+  }
+  if (!present) return xs;
+  const out: unknown[] = new Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) out[i] = present[i] ? xs[k++] : undefined;
+  return out;
+}
+
+function decodeColumn(f: Field, col: unknown, n: number): unknown[] {
+  const field = f.name;
+  if (!Array.isArray(col) || col.length < 2) throw new CodecError('column must be an array [method, ...]', field);
+  switch (col[0]) {
+    case RAW:
+    case RLE:
+      if (col.length !== 2 || !Array.isArray(col[1])) throw new CodecError('RAW/RLE column must be [method, [values]]', field);
+      return expand(col[1], n, field, col[0] === RLE);
+    case DELTA_BITS:
+    case DELTA_VARINT:
+      if (!f.integer) throw new CodecError('delta coding on a field that is not an integer', field);
+      return undelta(col, n, field);
+    default:
+      throw new CodecError(`unknown column method ${String(col[0])}`, field);
+  }
+}
+
+/** Reads a decoded batch map (kind already checked by the caller or not). */
+export function readBatchMap(schema: Schema, m: Record<number, unknown>): RecordObject[] {
+  if (m[0] !== KIND_BATCH) throw new CodecError(`not a batch: message kind ${String(m[0] ?? 'record')}`, 'kind');
+  const version = m[1];
+  if (version !== schema.version) throw new CodecError(`batch is schema version ${String(version)}, this reader knows ${schema.name} v${schema.version}`, 'batch.version');
+  const n = m[2];
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_BATCH_RECORDS) throw new CodecError(`record count ${String(n)} is not 1..${MAX_BATCH_RECORDS}`, 'batch.count');
+  const cols = m[3];
+  if (!isMap(cols)) throw new CodecError('columns must be a map', 'batch.columns');
+  const out: RecordObject[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = {};
+  for (const f of schema.fields) {
+    const col = cols[f.tag];
+    if (col === undefined) {
+      if (f.required) throw new CodecError('required field has no column', f.name);
+      continue;
+    }
+    const cells = decodeColumn(f, col, n);
+    for (let i = 0; i < n; i++) {
+      const w = cells[i];
+      if (w === undefined || w === null) {
+        if (f.required) throw new CodecError(`required field is missing in record ${i}`, f.name);
+        continue;
+      }
+      out[i]![f.name] = f.fromWire(w);
+    }
+  }
+  return out;
+}
+
+export function decodeBatchWith(schema: Schema, b: Uint8Array): RecordObject[] {
+  const m = decodeCbor(b);
+  if (!isMap(m)) throw new CodecError('a batch must be a CBOR map');
+  return readBatchMap(schema, m);
+}
+
