@@ -106,6 +106,20 @@ describe('batches', () => {
     expect(Object.keys(m[3] as object).map(Number)).toContain(4);
   });
 
+  it('use every column coding on real drives (RAW, RLE, delta bit-packed, delta varint), so each is exercised', () => {
+    const used = new Set<number>();
+    for (const [name] of drives) {
+      const rs = records(name).map((r, i) => withSyntheticSensors(r, i));
+      for (const size of [2, 60, 600]) {
+        for (let i = 0; i < rs.length; i += size) {
+          const cols = (cborxDecode(encodeBatch(rs.slice(i, i + size))) as Record<number, Record<number, unknown[]>>)[3]!;
+          for (const c of Object.values(cols)) used.add(c[0] as number);
+        }
+      }
+    }
+    expect([...used].sort()).toEqual([0, 1, 2, 3]);
+  });
+
   it('refuse an empty or oversized batch, and a batch of another schema version', () => {
     expect(() => encodeBatch([])).toThrow(/batch.count/);
     expect(() => encodeBatch(new Array(10_001).fill(FULL))).toThrow(/batch.count/);

@@ -1,6 +1,6 @@
 import { decodeCbor } from './cbor-scan.js';
 import { CodecError } from './errors.js';
-import { defineSchema, type Schema } from './schema.js';
+import { defineSchema } from './schema.js';
 import { encodeRecordWith, isMap, readRecordMap, type RecordObject } from './record.js';
 import { KIND_BATCH, readBatchMap } from './batch.js';
 import { TELEMETRY_V1, telemetryFromObject, type TelemetryRecord } from './telemetry.js';
@@ -53,8 +53,8 @@ export function encodeGap(g: Gap): Uint8Array {
   return encodeRecordWith(GAP_SCHEMA, g as unknown as RecordObject, KIND.gap);
 }
 
-export function encodeStreamHeader(schema: Schema = TELEMETRY_V1): Uint8Array {
-  return encodeRecordWith(HEADER_SCHEMA, { schema: schema.name, version: schema.version }, KIND.header);
+export function encodeStreamHeader(h: StreamHeader = { schema: TELEMETRY_V1.name, version: TELEMETRY_V1.version }): Uint8Array {
+  return encodeRecordWith(HEADER_SCHEMA, { schema: h.schema, version: h.version }, KIND.header);
 }
 
 export type Message =
