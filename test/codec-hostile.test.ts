@@ -10,7 +10,7 @@ function codecError(b: Uint8Array, decode: (b: Uint8Array) => unknown = decodeMe
   try {
     decode(b);
   } catch (err) {
-    if (!(err instanceof CodecError)) throw new Error(`not a CodecError: ${String(err)} for ${Buffer.from(b).toString('hex').slice(0, 200)}`);
+    if (!(err instanceof CodecError)) throw new Error(`not a CodecError: ${String(err)} for ${Buffer.from(b).toString('hex').slice(0, 200)}`, { cause: err });
     return err;
   }
   throw new Error(`decoded without error: ${Buffer.from(b).toString('hex').slice(0, 200)}`);
@@ -180,7 +180,7 @@ describe('fuzz', () => {
         m = decodeMessage(b);
       } catch (err) {
         if (!(err instanceof CodecError)) {
-          throw new Error(`seed ${seed} mutation ${i}: ${String(err)} for ${Buffer.from(b).toString('hex')}`);
+          throw new Error(`seed ${seed} mutation ${i}: ${String(err)} for ${Buffer.from(b).toString('hex')}`, { cause: err });
         }
         counts.codecError++;
         continue;
