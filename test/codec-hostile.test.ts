@@ -65,7 +65,7 @@ describe('hostile CBOR is refused before cbor-x allocates', () => {
 
 /** A batch map with one hand-made column for field tag 13 (rpm) beside the required ones. */
 function batchWith(n: number, rpm: unknown, extra: [number, unknown][] = []): Uint8Array {
-  const seqs = [2, 1, [1], 0, new Uint8Array(0)];
+  const seqs = [2, 1, [1], 1, 0, new Uint8Array(0)];
   const cols = new Map<number, unknown>([[1, seqs], [2, [1, [1594507065, n]]], [9, [1, [3, n]]], [13, rpm], ...extra]);
   return cborx(new Map<number, unknown>([[0, 1], [1, 1], [2, n], [3, cols]]));
 }
@@ -73,7 +73,7 @@ function batchWith(n: number, rpm: unknown, extra: [number, unknown][] = []): Ui
 describe('hostile batch columns are refused, naming the field', () => {
   it('the hand-made batch decodes when the rpm column is fine', () => {
     expect(decodeBatch(batchWith(3, [1, [2000, 3]])).map((r) => r.rpm)).toEqual([2000, 2000, 2000]);
-    expect(decodeBatch(batchWith(3, [2, 1, [2000], 2, h('09')])).map((r) => r.rpm)).toEqual([2000, 1999, 2000]);
+    expect(decodeBatch(batchWith(3, [2, 1, [2000], 1, 2, h('09')])).map((r) => r.rpm)).toEqual([2000, 1999, 2000]);
   });
 
   it.each([
@@ -84,26 +84,32 @@ describe('hostile batch columns are refused, naming the field', () => {
     ['a RAW column of the wrong length', [0, [1, 2]], /RAW column has 2 values for 3/],
     ['an unknown method', [9, []], /unknown column method 9/],
     ['a column that is not an array', 5, /rpm: column must be an array/],
-    ['delta order 3', [2, 3, [1, 1, 1], 0, h('')], /delta order 3/],
-    ['a short delta base', [2, 2, [1], 0, h('')], /delta base must hold 2/],
-    ['bit width 54', [2, 1, [1], 54, h('00'.repeat(14))], /bit width 54 is not 0..53/],
-    ['packed bits of the wrong length', [2, 1, [1], 8, h('0102ff')], /3 bytes of packed bits, expected 2/],
-    ['nonzero padding bits', [2, 1, [1], 3, h('ff')], /nonzero padding/],
-    ['an overlong varint', [3, 1, [1], h('8000 01')], /overlong varint/],
-    ['a varint past 8 bytes', [3, 1, [1], h('ffffffffffffffffff01')], /varint longer than 8 bytes/],
-    ['varints that run out', [3, 1, [1], h('01')], /varint data ends after 1 of 2/],
-    ['bytes after the varints', [3, 1, [1], h('010101')], /1 bytes after the last varint/],
-    ['a presence bitmap of the wrong size', [3, 1, [1], h('0101'), h('0700')], /presence bitmap of 2 bytes for 3/],
-    ['presence bits past the last record', [3, 1, [1], h('01'), h('0b')], /bits set past the last record/],
-    ['a delta leaving the safe integers', [3, 1, [Number.MAX_SAFE_INTEGER], h('0202')], /safe integer range/],
-    ['a delta leaving uint16', [3, 1, [65535], h('0202')], /rpm: expected an integer \(uint16\)/],
-    ['a delta base that is text', [3, 1, ['x'], h('0202')], /delta base must be an integer/],
+    ['delta order 3', [2, 3, [1, 1, 1], 1, 0, h('')], /delta order 3/],
+    ['a short delta base', [2, 2, [1], 1, 0, h('')], /delta base must hold 2/],
+    ['bit width 54', [2, 1, [1], 1, 54, h('00'.repeat(14))], /bit width 54 is not 0..53/],
+    ['packed bits of the wrong length', [2, 1, [1], 1, 8, h('0102ff')], /3 bytes of packed bits, expected 2/],
+    ['nonzero padding bits', [2, 1, [1], 1, 3, h('ff')], /nonzero padding/],
+    ['an overlong varint', [3, 1, [1], 1, h('8000 01')], /overlong varint/],
+    ['a varint past 8 bytes', [3, 1, [1], 1, h('ffffffffffffffffff01')], /varint longer than 8 bytes/],
+    ['varints that run out', [3, 1, [1], 1, h('01')], /varint data ends after 1 of 2/],
+    ['bytes after the varints', [3, 1, [1], 1, h('010101')], /1 bytes after the last varint/],
+    ['a presence bitmap of the wrong size', [3, 1, [1], 1, h('0101'), h('0700')], /presence bitmap of 2 bytes for 3/],
+    ['presence bits past the last record', [3, 1, [1], 1, h('01'), h('0b')], /bits set past the last record/],
+    ['a delta leaving the safe integers', [3, 1, [Number.MAX_SAFE_INTEGER], 1, h('0202')], /safe integer range/],
+    ['a delta leaving uint16', [3, 1, [65535], 1, h('0202')], /rpm: expected an integer \(uint16\)/],
+    ['a delta base that is text', [3, 1, ['x'], 1, h('0202')], /delta base must be an integer/],
+    ['a step of 0', [3, 1, [1], 0, h('0000')], /delta step 0 is not >= 1/],
+    ['a step that overflows the residual', [3, 1, [0], 2 ** 52, h('0404')], /safe integer range/],
+    ['a Rice parameter of 54', [4, 1, [1], 1, 54, h('00')], /Rice parameter 54 is not 0..53/],
+    ['Rice codes that run out (unary ones to the end)', [4, 1, [1], 1, 0, h('ff')], /packed bits end before the last value/],
+    ['bytes after the Rice codes', [4, 1, [1], 1, 0, h('0000')], /data after the packed values/],
+    ['a Rice delta column with a missing element', [4, 1, [1], 1, h('00')], /delta column of 5 elements/],
   ])('%s', (_what, rpm, re) => {
     expect(codecError(batchWith(3, rpm), decodeBatch).message).toMatch(re);
   });
 
   it('delta coding on a boolean field, a missing required column, a bad count', () => {
-    expect(codecError(batchWith(3, [1, [1, 3]], [[20, [3, 1, [1], h('0000')]]]), decodeBatch).message).toMatch(/ignition: delta coding on a field that is not an integer/);
+    expect(codecError(batchWith(3, [1, [1, 3]], [[20, [3, 1, [1], 1, h('0000')]]]), decodeBatch).message).toMatch(/ignition: delta coding on a field that is not an integer/);
     const noMode = cborx(new Map<number, unknown>([[0, 1], [1, 1], [2, 1], [3, new Map([[1, [0, [1]]], [2, [0, [5]]]])]]));
     expect(codecError(noMode, decodeBatch).message).toMatch(/mode: required field has no column/);
     for (const n of [0, 10_001, -1, 1.5]) {

@@ -106,7 +106,7 @@ describe('batches', () => {
     expect(Object.keys(m[3] as object).map(Number)).toContain(4);
   });
 
-  it('use every column coding on real drives (RAW, RLE, delta bit-packed, delta varint), so each is exercised', () => {
+  it('use every column coding on real drives (RAW, RLE, delta bit-packed, varint and Rice), so each is exercised', () => {
     const used = new Set<number>();
     for (const [name] of drives) {
       const rs = records(name).map((r, i) => withSyntheticSensors(r, i));
@@ -117,7 +117,7 @@ describe('batches', () => {
         }
       }
     }
-    expect([...used].sort()).toEqual([0, 1, 2, 3]);
+    expect([...used].sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('refuse an empty or oversized batch, and a batch of another schema version', () => {

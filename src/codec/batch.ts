@@ -1,7 +1,7 @@
 import { CborWriter } from './cbor-writer.js';
 import { decodeCbor } from './cbor-scan.js';
 import { CodecError } from './errors.js';
-import { bitWidth, packBits, packPresence, readVarints, unpackBits, unpackPresence, unzigzag, writeVarints, zigzag } from './bits.js';
+import { bitWidth, packBits, packPresence, packRice, readVarints, riceCost, unpackBits, unpackPresence, unpackRice, unzigzag, writeVarints, zigzag } from './bits.js';
 import { isMap, type RecordObject } from './record.js';
 import type { Field, Schema, Wire } from './schema.js';
 
@@ -15,15 +15,19 @@ import type { Field, Schema, Wire } from './schema.js';
  *
  *   [0, [v1, ..., vN]]                          RAW: wire values, null = absent
  *   [1, [v, run, v, run, ...]]                  RLE: runs of equal values, null = absent
- *   [2, order, [base], width, bits, presence?]  DELTA_BITS (integer fields)
- *   [3, order, [base], varints, presence?]      DELTA_VARINT (integer fields)
+ *   [2, order, [base], step, width, bits, presence?]  DELTA_BITS (integer fields)
+ *   [3, order, [base], step, varints, presence?]      DELTA_VARINT (integer fields)
+ *   [4, order, [base], step, k, bits, presence?]      DELTA_RICE (integer fields)
  *
  * For the delta codes, x1..xM are the values of the records that have the field
  * (all N unless `presence`, a bitmap, bit i LSB-first = record i has it). order 1:
  * base = [x1], residuals r_i = x_i - x_(i-1) for i = 2..M. order 2: base =
  * [x1, x2 - x1], r_i = (x_i - x_(i-1)) - (x_(i-1) - x_(i-2)) for i = 3..M (base
- * is shorter when M < order). Residuals are zig-zag mapped, then either packed in
- * `width` bits each (DELTA_BITS) or written as LEB128 varints (DELTA_VARINT).
+ * is shorter when M < order). Every residual is a multiple of `step` (>= 1; a
+ * receiver that reports 0.1 degrees gives course steps of 10 in 0.01 units);
+ * r_i / step is zig-zag mapped, then packed in `width` bits each (DELTA_BITS),
+ * written as LEB128 varints (DELTA_VARINT) or as Golomb-Rice codes with
+ * parameter k (DELTA_RICE).
  * Decoding reverses this exactly: lossless at the schema's resolution.
  */
 export const KIND_BATCH = 1;
@@ -33,6 +37,9 @@ const RAW = 0;
 const RLE = 1;
 const DELTA_BITS = 2;
 const DELTA_VARINT = 3;
+const DELTA_RICE = 4;
+/** Elements of each delta column before the optional presence bitmap. */
+const DELTA_LENGTH: Record<number, number> = { [DELTA_BITS]: 6, [DELTA_VARINT]: 5, [DELTA_RICE]: 6 };
 
 type Cell = Wire | undefined;
 
@@ -71,45 +78,62 @@ function rleColumn(out: CborWriter, f: Field, cells: Cell[]): void {
   }
 }
 
-/** Base values and zig-zag residuals for a delta order, or null when a value would leave 2^53. */
-function residuals(xs: number[], order: 1 | 2): { base: number[]; zs: number[] } | null {
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Base values, step and zig-zag residuals / step for a delta order, or null when
+ * a value would leave the safe integers.
+ */
+function residuals(xs: number[], order: 1 | 2): { base: number[]; step: number; zs: number[] } | null {
   const base: number[] = [];
-  const zs: number[] = [];
+  const rs: number[] = [];
   let prev = 0;
   let prevDelta = 0;
+  let step = 0;
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!;
     if (i === 0) base.push(x);
     else {
       const d = x - prev;
       if (!Number.isSafeInteger(d)) return null;
-      if (order === 1 || i === 1) {
-        if (order === 2) base.push(d);
-        else zs.push(zigzag(d));
-      } else {
-        const r = d - prevDelta;
+      const r = order === 1 ? d : d - prevDelta;
+      if (order === 2 && i === 1) base.push(d);
+      else {
         if (!Number.isSafeInteger(r) || Math.abs(r) > Number.MAX_SAFE_INTEGER / 2) return null;
-        zs.push(zigzag(r));
+        rs.push(r);
+        step = gcd(step, Math.abs(r));
       }
       prevDelta = d;
     }
     prev = x;
   }
-  if (zs.some((z) => z > Number.MAX_SAFE_INTEGER)) return null;
-  return { base, zs };
+  step ||= 1;
+  return { base, step, zs: rs.map((r) => zigzag(r / step)) };
 }
 
-function deltaColumn(out: CborWriter, method: number, order: number, base: number[], zs: number[], presence: Uint8Array | null): void {
-  out.array((method === DELTA_BITS ? 5 : 4) + (presence ? 1 : 0));
+type Residuals = NonNullable<ReturnType<typeof residuals>>;
+
+function deltaColumn(out: CborWriter, method: number, order: number, r: Residuals, presence: Uint8Array | null): void {
+  out.array(DELTA_LENGTH[method]! + (presence ? 1 : 0));
   out.int(method);
   out.int(order);
-  out.array(base.length);
-  for (const b of base) out.int(b);
+  out.array(r.base.length);
+  for (const b of r.base) out.int(b);
+  out.int(r.step);
   if (method === DELTA_BITS) {
-    const width = zs.reduce((w, z) => Math.max(w, bitWidth(z)), 0);
+    const width = r.zs.reduce((w, z) => Math.max(w, bitWidth(z)), 0);
     out.int(width);
-    out.byteString(packBits(zs, width));
-  } else out.byteString(writeVarints(zs));
+    out.byteString(packBits(r.zs, width));
+  } else if (method === DELTA_RICE) {
+    const maxWidth = r.zs.reduce((w, z) => Math.max(w, bitWidth(z)), 0);
+    let k = 0;
+    for (let j = 1; j <= maxWidth; j++) if (riceCost(r.zs, j) < riceCost(r.zs, k)) k = j;
+    out.int(k);
+    out.byteString(packRice(r.zs, k));
+  } else out.byteString(writeVarints(r.zs));
   if (presence) out.byteString(presence);
 }
 
@@ -132,8 +156,7 @@ function writeColumn(out: CborWriter, f: Field, cells: Cell[]): void {
     for (const order of [1, 2] as const) {
       const r = residuals(xs, order);
       if (!r) continue;
-      consider((w) => deltaColumn(w, DELTA_BITS, order, r.base, r.zs, presence));
-      consider((w) => deltaColumn(w, DELTA_VARINT, order, r.base, r.zs, presence));
+      for (const method of [DELTA_BITS, DELTA_VARINT, DELTA_RICE]) consider((w) => deltaColumn(w, method, order, r, presence));
     }
   }
   out.raw(best.bytes());
@@ -209,8 +232,8 @@ function expand(cells: unknown[], n: number, field: string, rle: boolean): unkno
 
 /** Undoes a DELTA column: wire integers per record (undefined = absent). */
 function undelta(col: unknown[], n: number, field: string): unknown[] {
-  const method = col[0];
-  const fixed = method === DELTA_BITS ? 5 : 4;
+  const method = col[0] as number;
+  const fixed = DELTA_LENGTH[method]!;
   if (col.length !== fixed && col.length !== fixed + 1) throw new CodecError(`delta column of ${col.length} elements`, field);
   const order = col[1];
   if (order !== 1 && order !== 2) throw new CodecError(`delta order ${String(order)} is not 1 or 2`, field);
@@ -219,10 +242,13 @@ function undelta(col: unknown[], n: number, field: string): unknown[] {
   if (present) m = present.reduce((k, p) => k + (p ? 1 : 0), 0);
   const base = col[2];
   if (!Array.isArray(base) || base.length !== Math.min(order, m)) throw new CodecError(`delta base must hold ${Math.min(order, m)} values`, field);
+  const step = safeInt(col[3], field, 'delta step');
+  if (step < 1) throw new CodecError(`delta step ${step} is not >= 1`, field);
   const count = m - base.length;
-  const zs = method === DELTA_BITS
-    ? unpackBits(bytesOf(col[4], field, 'packed bits'), count, safeInt(col[3], field, 'bit width'), field)
-    : readVarints(bytesOf(col[3], field, 'varints'), count, field);
+  const zs =
+    method === DELTA_BITS ? unpackBits(bytesOf(col[5], field, 'packed bits'), count, safeInt(col[4], field, 'bit width'), field)
+    : method === DELTA_RICE ? unpackRice(bytesOf(col[5], field, 'Rice codes'), count, safeInt(col[4], field, 'Rice parameter'), field)
+    : readVarints(bytesOf(col[4], field, 'varints'), count, field);
   const xs: number[] = new Array(m);
   let prev = 0;
   let delta = 0;
@@ -233,7 +259,7 @@ function undelta(col: unknown[], n: number, field: string): unknown[] {
       delta = safeInt(base[1], field, 'delta base');
       x = prev + delta;
     } else {
-      const r = unzigzag(zs[i - base.length]!);
+      const r = unzigzag(zs[i - base.length]!) * step;
       if (order === 1) x = prev + r;
       else {
         delta += r;
@@ -261,6 +287,7 @@ function decodeColumn(f: Field, col: unknown, n: number): unknown[] {
       return expand(col[1], n, field, col[0] === RLE);
     case DELTA_BITS:
     case DELTA_VARINT:
+    case DELTA_RICE:
       if (!f.integer) throw new CodecError('delta coding on a field that is not an integer', field);
       return undelta(col, n, field);
     default:

@@ -6,7 +6,8 @@ import { CodecError } from './errors.js';
  * - zig-zag maps signed to unsigned: 0,-1,1,-2,2 -> 0,1,2,3,4;
  * - LEB128 varint: 7 bits per byte, low group first, high bit = more follows;
  * - bit packing: each value in `width` bits, least significant bit first,
- *   values packed back to back from bit 0 of byte 0, the last byte padded with 0.
+ *   values packed back to back from bit 0 of byte 0, the last byte padded with 0;
+ * - Golomb-Rice codes in the same bit order (see packRice).
  */
 export const MAX_WIDTH = 53;
 const MAX_VARINT_BYTES = 8;
@@ -79,30 +80,103 @@ export function readVarints(b: Uint8Array, count: number, field: string): number
 
 const CHUNK = 24;
 
-export function packBits(zs: readonly number[], width: number): Uint8Array {
-  const out = new Uint8Array(Math.ceil((zs.length * width) / 8));
-  let p = 0;
-  let acc = 0;
-  let nbits = 0;
-  for (const z of zs) {
+/** Writes bit fields least significant bit first, from bit 0 of byte 0. */
+export class BitWriter {
+  private out: number[] = [];
+  private acc = 0;
+  private nbits = 0;
+
+  /** The low `width` bits of `z` (0 <= z < 2^53, width <= 53). */
+  bits(z: number, width: number): void {
     let rest = z;
     let left = width;
     while (left > 0) {
       const k = left < CHUNK ? left : CHUNK;
       const pk = 2 ** k;
-      acc += (rest % pk) * 2 ** nbits;
+      this.acc += (rest % pk) * 2 ** this.nbits;
       rest = Math.floor(rest / pk);
-      nbits += k;
+      this.nbits += k;
       left -= k;
-      while (nbits >= 8) {
-        out[p++] = acc % 256;
-        acc = Math.floor(acc / 256);
-        nbits -= 8;
+      while (this.nbits >= 8) {
+        this.out.push(this.acc % 256);
+        this.acc = Math.floor(this.acc / 256);
+        this.nbits -= 8;
       }
     }
   }
-  if (nbits > 0) out[p] = acc;
-  return out;
+
+  /** `q` one bits then a zero bit. */
+  unary(q: number): void {
+    for (; q >= CHUNK; q -= CHUNK) this.bits(2 ** CHUNK - 1, CHUNK);
+    this.bits(2 ** q - 1, q + 1);
+  }
+
+  /** The bytes, the last one padded with zero bits. */
+  finish(): Uint8Array {
+    if (this.nbits > 0) this.out.push(this.acc);
+    this.acc = 0;
+    this.nbits = 0;
+    return Uint8Array.from(this.out);
+  }
+}
+
+/** Reads what BitWriter wrote; never reads past the data (CodecError instead). */
+export class BitReader {
+  private p = 0;
+  private acc = 0;
+  private nbits = 0;
+
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly field: string,
+  ) {}
+
+  private load(): void {
+    if (this.p >= this.b.length) throw new CodecError('packed bits end before the last value', this.field);
+    this.acc += this.b[this.p++]! * 2 ** this.nbits;
+    this.nbits += 8;
+  }
+
+  bits(width: number): number {
+    let z = 0;
+    let mul = 1;
+    let left = width;
+    while (left > 0) {
+      const k = left < CHUNK ? left : CHUNK;
+      while (this.nbits < k) this.load();
+      const pk = 2 ** k;
+      z += (this.acc % pk) * mul;
+      this.acc = Math.floor(this.acc / pk);
+      this.nbits -= k;
+      mul *= pk;
+      left -= k;
+    }
+    return z;
+  }
+
+  /** Counts one bits up to a zero bit; bounded by the data. */
+  unary(): number {
+    let q = 0;
+    for (;;) {
+      if (this.nbits === 0) this.load();
+      const bit = this.acc % 2;
+      this.acc = (this.acc - bit) / 2;
+      this.nbits--;
+      if (bit === 0) return q;
+      q++;
+    }
+  }
+
+  /** The data must end here: no whole byte left, padding bits zero. */
+  end(): void {
+    if (this.acc !== 0 || this.p !== this.b.length) throw new CodecError('data after the packed values (or nonzero padding bits)', this.field);
+  }
+}
+
+export function packBits(zs: readonly number[], width: number): Uint8Array {
+  const w = new BitWriter();
+  for (const z of zs) w.bits(z, width);
+  return w.finish();
 }
 
 /** Unpacks `count` values of `width` bits; the length and the padding must be exact. */
@@ -110,33 +184,48 @@ export function unpackBits(b: Uint8Array, count: number, width: number, field: s
   if (!Number.isInteger(width) || width < 0 || width > MAX_WIDTH) throw new CodecError(`bit width ${String(width)} is not 0..${MAX_WIDTH}`, field);
   const need = Math.ceil((count * width) / 8);
   if (b.length !== need) throw new CodecError(`${b.length} bytes of packed bits, expected ${need} for ${count} values of ${width} bits`, field);
+  const r = new BitReader(b, field);
   const out: number[] = new Array(count);
-  let p = 0;
-  let acc = 0;
-  let nbits = 0;
-  for (let i = 0; i < count; i++) {
-    let z = 0;
-    let mul = 1;
-    let left = width;
-    while (left > 0) {
-      const k = left < CHUNK ? left : CHUNK;
-      while (nbits < k) {
-        acc += b[p++]! * 2 ** nbits;
-        nbits += 8;
-      }
-      const pk = 2 ** k;
-      z += (acc % pk) * mul;
-      acc = Math.floor(acc / pk);
-      nbits -= k;
-      mul *= pk;
-      left -= k;
-    }
-    out[i] = z;
-  }
-  if (acc !== 0 || p !== b.length) throw new CodecError('nonzero padding bits after the packed values', field);
+  for (let i = 0; i < count; i++) out[i] = r.bits(width);
+  r.end();
   return out;
 }
 
+/**
+ * Golomb-Rice code with parameter k: z = q * 2^k + low is written as q one bits,
+ * a zero bit, then low in k bits. Small values stay short while a rare large one
+ * costs only its own bits (bit packing pays the widest value for every value).
+ */
+export function riceCost(zs: readonly number[], k: number): number {
+  const pk = 2 ** k;
+  let bits = zs.length * (k + 1);
+  for (const z of zs) bits += Math.floor(z / pk);
+  return bits;
+}
+
+export function packRice(zs: readonly number[], k: number): Uint8Array {
+  const w = new BitWriter();
+  const pk = 2 ** k;
+  for (const z of zs) {
+    w.unary(Math.floor(z / pk));
+    w.bits(z % pk, k);
+  }
+  return w.finish();
+}
+
+export function unpackRice(b: Uint8Array, count: number, k: number, field: string): number[] {
+  if (!Number.isInteger(k) || k < 0 || k > MAX_WIDTH) throw new CodecError(`Rice parameter ${String(k)} is not 0..${MAX_WIDTH}`, field);
+  const r = new BitReader(b, field);
+  const pk = 2 ** k;
+  const out: number[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const z = r.unary() * pk + r.bits(k);
+    if (z > Number.MAX_SAFE_INTEGER) throw new CodecError('Rice value beyond 2^53', field);
+    out[i] = z;
+  }
+  r.end();
+  return out;
+}
 
 /** Presence bitmap: bit i (LSB first) set when record i has the field. */
 export function packPresence(present: readonly boolean[]): Uint8Array {
