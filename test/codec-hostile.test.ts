@@ -5,6 +5,20 @@ import {
 } from '../src/codec/index.js';
 import { allDrives, withSyntheticSensors } from './helpers/codec-drive.js';
 import { cborx } from './helpers/codec-cborx.js';
+import { Decoder } from 'cbor-x';
+import { decodeCbor } from '../src/codec/cbor-scan.js';
+
+const reference = new Decoder({ mapsAsObjects: true, useRecords: false });
+
+/** Comparable form of a decoded CBOR value, whichever decoder made it. */
+function normal(v: unknown): unknown {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) ? `${BigInt(v)}n` : Number.isNaN(v) ? 'NaN' : v;
+  if (v instanceof Uint8Array) return `h'${Buffer.from(v).toString('hex')}'`;
+  if (Array.isArray(v)) return v.map(normal);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normal(x)]));
+  return v;
+}
 
 function codecError(b: Uint8Array, decode: (b: Uint8Array) => unknown = decodeMessage): CodecError {
   try {
@@ -21,13 +35,15 @@ const recs: TelemetryRecord[] = allDrives()
   .flatMap(([, fixes]) => fixes.slice(0, 300))
   .map((f, i) => (i % 3 ? recordFromFix(f, 5000 + i) : withSyntheticSensors(recordFromFix(f, 5000 + i), i)));
 
-describe('hostile CBOR is refused before cbor-x allocates', () => {
+describe('hostile CBOR is refused before anything is allocated', () => {
+  // Items go in as the value of tag 17 (`a1 11 ...`), so the record reader meets them where a value is due.
   it.each([
-    ['an array declaring 2^40 items', '9b 000000ffffffffff 00', /truncated: a array of|runs past/],
-    ['an array declaring 100 million items', '9a 05f5e100 00', /runs past the end/],
+    ['an array declaring 2^40 items', '9b 000000ffffffffff 00', /truncated: a array of 1099511627775 at offset 2 runs past/],
+    ['an array declaring 100 million items', '9a 05f5e100 00', /a array of 100000000 at offset 2 runs past the end/],
     ['a map declaring 2^32-1 pairs', 'ba ffffffff 00', /runs past the end/],
     ['a byte string declaring 2^40 bytes', '5b 000000ffffffffff', /runs past the end/],
     ['a text string declaring 2 GB', '7a 7fffffff 61', /runs past the end/],
+    ['a length beyond 2^53', '9b ffffffffffffffff 00', /runs past the end/],
     ['a shared-reference tag', 'd81c 81 00', /CBOR tag 28 .* not allowed/],
     ['a record-extension tag', 'd9dfff 81 00', /CBOR tag 57343 .* not allowed/],
     ['a bignum tag', 'c2 49 010000000000000000', /CBOR tag 2 /],
@@ -38,13 +54,22 @@ describe('hostile CBOR is refused before cbor-x allocates', () => {
     ['simple value 16', 'f0', /simple value 16/],
     ['reserved additional info 28', '1c', /reserved additional information 28/],
     ['nesting 20 deep', `${'81'.repeat(20)}00`, /nesting deeper than 8/],
+    ['text that is not UTF-8', '62 c328', /not valid UTF-8/],
+  ])('%s', (_what, bytes, re) => {
+    expect(codecError(h(`a1 11 ${bytes}`)).message).toMatch(re);
+  });
+
+  it.each([
     ['a map key that is a map', 'a1 a100 00 00', /map key at offset 1 is not an unsigned integer/],
     ['a negative map key', 'a1 20 00', /map key/],
     ['a text map key', 'a1 6161 00', /map key/],
     ['a key twice', 'a2 01 00 01 00', /map key 1 appears twice/],
+    ['a large key twice', 'a2 19ffff 00 19ffff 00', /map key 65535 appears twice/],
+    ['a key beyond 65535', 'a1 1a00010000 00', /map key/],
     ['bytes after the item', 'a1 01 00 00', /1 bytes after the end/],
     ['nothing at all', '', /empty message/],
     ['a top-level array', '80', /must be a CBOR map/],
+    ['a map declaring 2^32-1 pairs', 'ba ffffffff 00', /runs past the end/],
     ['a record whose seq is 2^64-1', 'a3 01 1bffffffffffffffff 02 1a5f0a3f39 09 03', /seq: expected an integer \(uint64\)/],
   ])('%s', (_what, bytes, re) => {
     expect(codecError(h(bytes)).message).toMatch(re);
@@ -167,7 +192,7 @@ function reencode(m: Message): Uint8Array {
 }
 
 describe('fuzz', () => {
-  it('100,000 mutations of valid encodings: each decodes to a valid message or throws CodecError, nothing else', () => {
+  it('100,000 mutations of valid encodings: each decodes to a valid message or throws CodecError, nothing else; cbor-x reads whatever we accept the same way', () => {
     const seeds: Uint8Array[] = [
       ...recs.slice(0, 200).map(encodeRecord),
       ...[1, 2, 5, 17, 60, 61].map((n, i) => encodeBatch(recs.slice(i * 70, i * 70 + n))),
@@ -177,7 +202,7 @@ describe('fuzz', () => {
     ];
     const seed = Number(process.env.CODEC_FUZZ_SEED ?? 20261127);
     const rnd = prng(seed);
-    const counts = { ok: 0, codecError: 0 };
+    const counts = { ok: 0, codecError: 0, profileOk: 0 };
     for (let i = 0; i < 100_000; i++) {
       const src = seeds[Math.floor(rnd() * seeds.length)]!;
       const b = mutate(src, seeds, rnd);
@@ -189,14 +214,26 @@ describe('fuzz', () => {
           throw new Error(`seed ${seed} mutation ${i}: ${String(err)} for ${Buffer.from(b).toString('hex')}`, { cause: err });
         }
         counts.codecError++;
+        // Valid CBOR in the profile that is not a valid message: cbor-x must agree on the values too.
+        let generic: unknown;
+        try {
+          generic = decodeCbor(b);
+        } catch {
+          continue;
+        }
+        counts.profileOk++;
+        expect(normal(reference.decode(b)), `seed ${seed} mutation ${i}`).toEqual(normal(generic));
         continue;
       }
       counts.ok++;
+      // Differential check: cbor-x, an independent decoder, reads the same values.
+      expect(normal(reference.decode(b)), `seed ${seed} mutation ${i}`).toEqual(normal(decodeCbor(b)));
       // Whatever is accepted is a valid message: it re-encodes and decodes to the same thing.
       expect(decodeMessage(reencode(m)), `seed ${seed} mutation ${i}`).toEqual(m);
     }
     expect(counts.codecError).toBeGreaterThan(50_000);
     expect(counts.ok).toBeGreaterThan(1000);
+    expect(counts.profileOk).toBeGreaterThan(1000);
   });
 });
 

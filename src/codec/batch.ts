@@ -1,8 +1,8 @@
 import { CborWriter } from './cbor-writer.js';
-import { decodeCbor } from './cbor-scan.js';
+import { decodeCbor, type CborMap } from './cbor-scan.js';
 import { CodecError } from './errors.js';
 import { bitWidth, packBits, packPresence, packRice, readVarints, riceCost, unpackBits, unpackPresence, unpackRice, unzigzag, writeVarints, zigzag } from './bits.js';
-import { isMap, type RecordObject } from './record.js';
+import { fromValues, isMap, toValues, type RecordObject } from './record.js';
 import type { Field, Schema, Wire } from './schema.js';
 
 /**
@@ -165,15 +165,16 @@ function writeColumn(out: CborWriter, f: Field, cells: Cell[]): void {
 const shared = new CborWriter(4096);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-export function encodeBatchWith(schema: Schema, objs: readonly RecordObject[]): Uint8Array {
-  const n = objs.length;
+/** Encodes value rows (rows[i][j] belongs to schema.fields[j]; undefined or null = absent). */
+export function encodeBatchValues(schema: Schema, rows: readonly (readonly unknown[])[]): Uint8Array {
+  const n = rows.length;
   if (n < 1 || n > MAX_BATCH_RECORDS) throw new CodecError(`a batch holds 1..${MAX_BATCH_RECORDS} records, got ${n}`, 'batch.count');
   const columns: [Field, Cell[]][] = [];
-  for (const f of schema.fields) {
+  schema.fields.forEach((f, j) => {
     const cells: Cell[] = new Array(n);
     let any = false;
     for (let i = 0; i < n; i++) {
-      const v = objs[i]![f.name];
+      const v = rows[i]![j];
       if (v === undefined || v === null) {
         if (f.required) throw new CodecError(`required field is missing in record ${i}`, f.name);
         cells[i] = undefined;
@@ -183,7 +184,7 @@ export function encodeBatchWith(schema: Schema, objs: readonly RecordObject[]): 
       }
     }
     if (any) columns.push([f, cells]);
-  }
+  });
   const out = shared.reset();
   out.map(4);
   out.int(0);
@@ -295,8 +296,8 @@ function decodeColumn(f: Field, col: unknown, n: number): unknown[] {
   }
 }
 
-/** Reads a decoded batch map (kind already checked by the caller or not). */
-export function readBatchMap(schema: Schema, m: Record<number, unknown>): RecordObject[] {
+/** Reads a decoded batch map into value rows. */
+export function readBatchValues(schema: Schema, m: CborMap): unknown[][] {
   if (m[0] !== KIND_BATCH) throw new CodecError(`not a batch: message kind ${String(m[0] ?? 'record')}`, 'kind');
   const version = m[1];
   if (version !== schema.version) throw new CodecError(`batch is schema version ${String(version)}, this reader knows ${schema.name} v${schema.version}`, 'batch.version');
@@ -304,13 +305,14 @@ export function readBatchMap(schema: Schema, m: Record<number, unknown>): Record
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_BATCH_RECORDS) throw new CodecError(`record count ${String(n)} is not 1..${MAX_BATCH_RECORDS}`, 'batch.count');
   const cols = m[3];
   if (!isMap(cols)) throw new CodecError('columns must be a map', 'batch.columns');
-  const out: RecordObject[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = {};
-  for (const f of schema.fields) {
+  const fields = schema.fields;
+  const rows: unknown[][] = new Array(n);
+  for (let i = 0; i < n; i++) rows[i] = new Array(fields.length);
+  fields.forEach((f, j) => {
     const col = cols[f.tag];
     if (col === undefined) {
       if (f.required) throw new CodecError('required field has no column', f.name);
-      continue;
+      return;
     }
     const cells = decodeColumn(f, col, n);
     for (let i = 0; i < n; i++) {
@@ -319,15 +321,22 @@ export function readBatchMap(schema: Schema, m: Record<number, unknown>): Record
         if (f.required) throw new CodecError(`required field is missing in record ${i}`, f.name);
         continue;
       }
-      out[i]![f.name] = f.fromWire(w);
+      rows[i]![j] = f.fromWire(w);
     }
-  }
-  return out;
+  });
+  return rows;
+}
+
+export function decodeBatchValues(schema: Schema, b: Uint8Array): unknown[][] {
+  const m = decodeCbor(b);
+  if (!isMap(m)) throw new CodecError('a batch must be a CBOR map');
+  return readBatchValues(schema, m);
+}
+
+export function encodeBatchWith(schema: Schema, objs: readonly RecordObject[]): Uint8Array {
+  return encodeBatchValues(schema, objs.map((o) => toValues(schema, o)));
 }
 
 export function decodeBatchWith(schema: Schema, b: Uint8Array): RecordObject[] {
-  const m = decodeCbor(b);
-  if (!isMap(m)) throw new CodecError('a batch must be a CBOR map');
-  return readBatchMap(schema, m);
+  return decodeBatchValues(schema, b).map((row) => fromValues(schema, row));
 }
-

@@ -1,9 +1,9 @@
-import { decodeCbor } from './cbor-scan.js';
+import { decodeCbor, type CborMap } from './cbor-scan.js';
 import { CodecError } from './errors.js';
 import { defineSchema } from './schema.js';
-import { encodeRecordWith, isMap, readRecordMap, type RecordObject } from './record.js';
-import { KIND_BATCH, readBatchMap } from './batch.js';
-import { TELEMETRY_V1, telemetryFromObject, type TelemetryRecord } from './telemetry.js';
+import { decodeValues, encodeRecordWith, NotARecord, readRecordMap, type RecordObject } from './record.js';
+import { KIND_BATCH, readBatchValues } from './batch.js';
+import { TELEMETRY_V1, telemetryFromValues, type TelemetryRecord } from './telemetry.js';
 
 /**
  * Every codec message is one CBOR map. Key 0 says which kind; a single telemetry
@@ -63,9 +63,9 @@ export type Message =
   | { kind: 'gap'; gap: Gap }
   | { kind: 'header'; header: StreamHeader };
 
-type Reader = (m: Record<number, unknown>) => Message;
+type Reader = (m: CborMap) => Message;
 const READERS: Record<number, Reader> = {
-  [KIND.batch]: (m) => ({ kind: 'batch', records: readBatchMap(TELEMETRY_V1, m).map(telemetryFromObject) }),
+  [KIND.batch]: (m) => ({ kind: 'batch', records: readBatchValues(TELEMETRY_V1, m).map(telemetryFromValues) }),
   [KIND.gap]: (m) => {
     const gap = readRecordMap(GAP_SCHEMA, m) as unknown as Gap;
     if (gap.fromSeq > gap.toSeq) throw new CodecError(`fromSeq ${gap.fromSeq} is after toSeq ${gap.toSeq}`, 'fromSeq');
@@ -76,10 +76,13 @@ const READERS: Record<number, Reader> = {
 
 /** Decodes any telemetry-v1 message; CodecError for anything else. */
 export function decodeMessage(b: Uint8Array): Message {
-  const m = decodeCbor(b);
-  if (!isMap(m)) throw new CodecError('a message must be a CBOR map');
+  try {
+    return { kind: 'record', record: telemetryFromValues(decodeValues(TELEMETRY_V1, b)) };
+  } catch (err) {
+    if (!(err instanceof NotARecord)) throw err;
+  }
+  const m = decodeCbor(b) as CborMap;
   const kind = m[0];
-  if (kind === undefined) return { kind: 'record', record: telemetryFromObject(readRecordMap(TELEMETRY_V1, m)) };
   const read = typeof kind === 'number' ? READERS[kind] : undefined;
   if (!read) throw new CodecError(`unknown message kind ${String(kind)}`, 'kind');
   return read(m);

@@ -1,7 +1,7 @@
 import { CborWriter } from './cbor-writer.js';
-import { decodeCbor } from './cbor-scan.js';
+import { expectEnd, MapKeys, messageReader, type CborMap } from './cbor-scan.js';
 import { CodecError } from './errors.js';
-import type { Schema, Wire } from './schema.js';
+import type { Schema } from './schema.js';
 
 /**
  * One record = one CBOR map from field tag to wire value, keys in ascending tag
@@ -10,29 +10,26 @@ import type { Schema, Wire } from './schema.js';
  * (newer writers), treats a null value like an absent field, and rejects a
  * missing required field or a value of the wrong type with a CodecError naming
  * the field.
+ *
+ * The hot paths work on value rows: values[i] belongs to schema.fields[i]
+ * (undefined or null = absent), which avoids keyed property access per field.
  */
 export type RecordObject = Record<string, unknown>;
 
 const shared = new CborWriter(512);
 
 /**
- * Writes `obj` as a record map (fields absent when undefined or null). With
- * `kind`, the map starts with key 0 = kind (gap and header messages reuse the
- * record layout that way).
+ * Writes a record map from a value row. With `kind`, the map starts with key
+ * 0 = kind (gap and header messages reuse the record layout that way).
  */
-export function writeRecord(out: CborWriter, schema: Schema, obj: RecordObject, kind?: number): void {
+export function writeValues(out: CborWriter, schema: Schema, values: readonly unknown[], kind?: number): void {
   const fields = schema.fields;
-  const wires: (Wire | undefined)[] = new Array(fields.length);
   let count = 0;
   for (let i = 0; i < fields.length; i++) {
-    const f = fields[i]!;
-    const v = obj[f.name];
+    const v = values[i];
     if (v === undefined || v === null) {
-      if (f.required) throw new CodecError('required field is missing', f.name);
-      continue;
-    }
-    wires[i] = f.toWire(v);
-    count++;
+      if (fields[i]!.required) throw new CodecError('required field is missing', fields[i]!.name);
+    } else count++;
   }
   if (kind === undefined) out.map(count);
   else {
@@ -41,41 +38,100 @@ export function writeRecord(out: CborWriter, schema: Schema, obj: RecordObject, 
     out.int(kind);
   }
   for (let i = 0; i < fields.length; i++) {
-    const w = wires[i];
-    if (w === undefined) continue;
+    const v = values[i];
+    if (v === undefined || v === null) continue;
     const f = fields[i]!;
     out.head(0, f.tag);
-    f.write(out, w);
+    const p = f.plainInt;
+    // Plain integers in range go straight out; everything else through the field's converter.
+    if (p !== null && typeof v === 'number' && Number.isInteger(v) && v >= p.min && v <= p.max) out.int(v);
+    else f.write(out, f.toWire(v));
   }
 }
 
-export function encodeRecordWith(schema: Schema, obj: RecordObject, kind?: number): Uint8Array {
-  writeRecord(shared.reset(), schema, obj, kind);
+export function encodeValues(schema: Schema, values: readonly unknown[], kind?: number): Uint8Array {
+  writeValues(shared.reset(), schema, values, kind);
   return shared.bytes();
 }
 
-/** True for what cbor-x returns for a CBOR map under our profile. */
-export function isMap(v: unknown): v is Record<number, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+export function toValues(schema: Schema, obj: RecordObject): unknown[] {
+  return schema.fields.map((f) => obj[f.name]);
 }
 
-/** Reads a decoded record map (keys are tags) into an object keyed by field name. */
-export function readRecordMap(schema: Schema, m: Record<number, unknown>): RecordObject {
+export function fromValues(schema: Schema, values: readonly unknown[]): RecordObject {
   const out: RecordObject = {};
-  for (const f of schema.fields) {
-    const w = m[f.tag];
-    if (w === undefined || w === null) {
-      if (f.required) throw new CodecError('required field is missing', f.name);
-      continue;
-    }
-    out[f.name] = f.fromWire(w);
-  }
+  schema.fields.forEach((f, i) => {
+    if (values[i] !== undefined) out[f.name] = values[i];
+  });
   return out;
 }
 
+export function encodeRecordWith(schema: Schema, obj: RecordObject, kind?: number): Uint8Array {
+  return encodeValues(schema, toValues(schema, obj), kind);
+}
+
+/** True for a decoded CBOR map. */
+export function isMap(v: unknown): v is CborMap {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+/** Wire values in field order -> app values, checked; null counts as absent. */
+function readWires(fields: Schema['fields'], wires: unknown[]): unknown[] {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const w = wires[i];
+    if (w === undefined || w === null) {
+      if (f.required) throw new CodecError('required field is missing', f.name);
+      wires[i] = undefined;
+      continue;
+    }
+    const p = f.plainInt;
+    if (p === null || typeof w !== 'number' || !Number.isInteger(w) || w < p.min || w > p.max) wires[i] = f.fromWire(w);
+  }
+  return wires;
+}
+
+/** A decoded record map (keys are tags) as a value row; unknown tags are ignored. */
+export function readValues(schema: Schema, m: CborMap): unknown[] {
+  return readWires(schema.fields, schema.fields.map((f) => m[f.tag]));
+}
+
+export function readRecordMap(schema: Schema, m: CborMap): RecordObject {
+  return fromValues(schema, readValues(schema, m));
+}
+
+/** Thrown by decodeValues when the map has key 0: not a record but another kind. */
+export class NotARecord extends CodecError {
+  constructor(readonly kind: unknown) {
+    super(`not a record: message kind ${String(kind)}`, 'kind');
+  }
+}
+
+/**
+ * Decodes a message that must be a record (no key 0) into a value row, in one
+ * pass: map entries go straight into the row, unknown tags are read (so they
+ * are checked like everything else) and dropped.
+ */
+export function decodeValues(schema: Schema, b: Uint8Array): unknown[] {
+  const r = messageReader(b);
+  r.head();
+  if (r.major !== 5) throw new CodecError('a record must be a CBOR map');
+  const n = r.count(2, 'map', 0);
+  const fields = schema.fields;
+  const index = schema.indexOfTag;
+  const wires: unknown[] = new Array(fields.length);
+  const keys = new MapKeys();
+  for (let k = 0; k < n; k++) {
+    const tag = r.key(keys);
+    const w = r.value(1);
+    if (tag === 0) throw new NotARecord(w);
+    const i = tag < index.length ? index[tag]! : -1;
+    if (i >= 0) wires[i] = w;
+  }
+  expectEnd(r);
+  return readWires(fields, wires);
+}
+
 export function decodeRecordWith(schema: Schema, b: Uint8Array): RecordObject {
-  const m = decodeCbor(b);
-  if (!isMap(m)) throw new CodecError('a record must be a CBOR map');
-  if (m[0] !== undefined) throw new CodecError(`not a record: message kind ${String(m[0])}`, 'kind');
-  return readRecordMap(schema, m);
+  return fromValues(schema, decodeValues(schema, b));
 }

@@ -58,6 +58,11 @@ export interface Field {
   readonly spec: FieldSpec;
   /** True when the wire value is an integer (int, fixed, enum): delta coding applies. */
   readonly integer: boolean;
+  /**
+   * For plain integer types (app value = wire value): the allowed range, so hot
+   * paths can check and write inline; null for every other type.
+   */
+  readonly plainInt: { min: number; max: number } | null;
   /** App value -> wire value; throws CodecError naming the field. */
   toWire(v: unknown): Wire;
   /** Wire value (as decoded) -> app value; throws CodecError naming the field. */
@@ -72,6 +77,8 @@ export interface Schema {
   /** Sorted by tag (the order records are written in). */
   readonly fields: readonly Field[];
   readonly byName: ReadonlyMap<string, Field>;
+  /** indexOfTag[tag] = position in fields, -1 (or out of range) for unknown tags. */
+  readonly indexOfTag: Int16Array;
 }
 
 const INT_RANGE: Record<IntType, [number, number]> = {
@@ -99,6 +106,7 @@ function describe(v: unknown): string {
 
 interface ScalarCodec {
   integer: boolean;
+  plainInt?: { min: number; max: number };
   toWire(v: unknown, field: string): WireScalar;
   fromWire(w: unknown, field: string): unknown;
   write(out: CborWriter, w: WireScalar): void;
@@ -205,7 +213,7 @@ function scalarCodec(spec: ScalarSpec, where: string): ScalarCodec {
       const t = spec.type as IntType;
       const [min, max] = rangeOf(t);
       const check = intCheck(min, max, `an integer (${t})`);
-      return { integer: true, toWire: check, fromWire: check, write: writeInt };
+      return { integer: true, plainInt: { min, max }, toWire: check, fromWire: check, write: writeInt };
     }
   }
 }
@@ -220,7 +228,7 @@ function compileField(name: string, spec: FieldSpec): Field {
   if (spec.type !== 'array') {
     const c = scalarCodec(spec, where);
     return {
-      name, tag: spec.tag, required, spec, integer: c.integer,
+      name, tag: spec.tag, required, spec, integer: c.integer, plainInt: c.plainInt ?? null,
       toWire: (v) => c.toWire(v, name),
       fromWire: (w) => c.fromWire(w, name),
       write: (out, w) => c.write(out, w as WireScalar),
@@ -244,7 +252,7 @@ function compileField(name: string, spec: FieldSpec): Field {
     });
   };
   return {
-    name, tag: spec.tag, required, spec, integer: false,
+    name, tag: spec.tag, required, spec, integer: false, plainInt: null,
     toWire: (v) => each(v, c.toWire),
     fromWire: (w) => each(w, c.fromWire),
     write(out, w) {
@@ -275,5 +283,7 @@ export function defineSchema(name: string, version: number, fields: Record<strin
     tags.set(f.tag, f.name);
   }
   compiled.sort((a, b) => a.tag - b.tag);
-  return Object.freeze({ name, version, fields: Object.freeze(compiled), byName: new Map(compiled.map((f) => [f.name, f])) });
+  const indexOfTag = new Int16Array(compiled[compiled.length - 1]!.tag + 1).fill(-1);
+  compiled.forEach((f, i) => (indexOfTag[f.tag] = i));
+  return Object.freeze({ name, version, fields: Object.freeze(compiled), byName: new Map(compiled.map((f) => [f.name, f])), indexOfTag });
 }

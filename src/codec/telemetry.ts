@@ -1,6 +1,6 @@
 import { defineSchema } from './schema.js';
-import { decodeRecordWith, encodeRecordWith, type RecordObject } from './record.js';
-import { decodeBatchWith, encodeBatchWith } from './batch.js';
+import { decodeValues, encodeValues } from './record.js';
+import { decodeBatchValues, encodeBatchValues } from './batch.js';
 import { CodecError } from './errors.js';
 
 /**
@@ -61,46 +61,56 @@ export interface TelemetryRecord {
   faults?: number;
 }
 
-const GNSS_KEYS = ['lat7', 'lon7', 'altDm', 'speedCms', 'courseCdeg', 'sats', 'hdopC'] as const;
-const VEHICLE_KEYS = ['batteryMv', 'rpm', 'coolantDc', 'oilKpa', 'fuelPm', 'tyresKpa', 'cabinDc', 'humidityPm', 'ignition', 'faults'] as const;
+/** Field positions in TELEMETRY_V1.fields (ascending tags), checked at load. */
+const ORDER = ['seq', 't', 'ms', 'lat7', 'lon7', 'altDm', 'speedCms', 'courseCdeg', 'mode', 'sats', 'hdopC',
+  'batteryMv', 'rpm', 'coolantDc', 'oilKpa', 'fuelPm', 'tyresKpa', 'cabinDc', 'humidityPm', 'ignition', 'faults'] as const;
+if (TELEMETRY_V1.fields.map((f) => f.name).join() !== ORDER.join()) throw new Error('telemetry: ORDER does not match the schema');
 
-function toObject(r: TelemetryRecord): RecordObject {
+/** A record as a value row in field order (absent = undefined or null). */
+export function telemetryToValues(r: TelemetryRecord): unknown[] {
   if (typeof r !== 'object' || r === null) throw new CodecError('expected a telemetry record object');
   const ms = r.timeMs;
   if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) throw new CodecError(`expected milliseconds since the epoch, got ${String(ms)}`, 'timeMs');
-  const o: RecordObject = { ...r, t: Math.floor(ms / 1000), ms: ms % 1000 || undefined };
-  return o;
+  return [r.seq, Math.floor(ms / 1000), ms % 1000 || undefined, r.lat7, r.lon7, r.altDm, r.speedCms, r.courseCdeg, r.mode, r.sats, r.hdopC,
+    r.batteryMv, r.rpm, r.coolantDc, r.oilKpa, r.fuelPm, r.tyresKpa, r.cabinDc, r.humidityPm, r.ignition, r.faults];
 }
 
-function fromObject(o: RecordObject): TelemetryRecord {
+const orNull = (v: unknown) => (v === undefined ? null : (v as number));
+
+/** A decoded value row as a record: GNSS fields null when absent, vehicle fields left out. */
+export function telemetryFromValues(v: readonly unknown[]): TelemetryRecord {
   const r: TelemetryRecord = {
-    seq: o.seq as number,
-    timeMs: (o.t as number) * 1000 + ((o.ms as number | undefined) ?? 0),
-    lat7: null, lon7: null, altDm: null, speedCms: null, courseCdeg: null,
-    mode: o.mode as number,
-    sats: null, hdopC: null,
+    seq: v[0] as number,
+    timeMs: (v[1] as number) * 1000 + ((v[2] as number | undefined) ?? 0),
+    lat7: orNull(v[3]), lon7: orNull(v[4]), altDm: orNull(v[5]), speedCms: orNull(v[6]), courseCdeg: orNull(v[7]),
+    mode: v[8] as number,
+    sats: orNull(v[9]), hdopC: orNull(v[10]),
   };
-  const rr = r as unknown as Record<string, unknown>;
-  for (const k of GNSS_KEYS) if (o[k] !== undefined) rr[k] = o[k];
-  for (const k of VEHICLE_KEYS) if (o[k] !== undefined) rr[k] = o[k];
+  if (v[11] !== undefined) r.batteryMv = v[11] as number;
+  if (v[12] !== undefined) r.rpm = v[12] as number;
+  if (v[13] !== undefined) r.coolantDc = v[13] as number;
+  if (v[14] !== undefined) r.oilKpa = v[14] as number;
+  if (v[15] !== undefined) r.fuelPm = v[15] as number;
+  if (v[16] !== undefined) r.tyresKpa = v[16] as (number | null)[];
+  if (v[17] !== undefined) r.cabinDc = v[17] as number;
+  if (v[18] !== undefined) r.humidityPm = v[18] as number;
+  if (v[19] !== undefined) r.ignition = v[19] as boolean;
+  if (v[20] !== undefined) r.faults = v[20] as number;
   return r;
 }
 
 export function encodeRecord(r: TelemetryRecord): Uint8Array {
-  return encodeRecordWith(TELEMETRY_V1, toObject(r));
+  return encodeValues(TELEMETRY_V1, telemetryToValues(r));
 }
 
 export function decodeRecord(b: Uint8Array): TelemetryRecord {
-  return fromObject(decodeRecordWith(TELEMETRY_V1, b));
+  return telemetryFromValues(decodeValues(TELEMETRY_V1, b));
 }
 
 export function encodeBatch(rs: readonly TelemetryRecord[]): Uint8Array {
-  return encodeBatchWith(TELEMETRY_V1, rs.map(toObject));
+  return encodeBatchValues(TELEMETRY_V1, rs.map(telemetryToValues));
 }
 
 export function decodeBatch(b: Uint8Array): TelemetryRecord[] {
-  return decodeBatchWith(TELEMETRY_V1, b).map(fromObject);
+  return decodeBatchValues(TELEMETRY_V1, b).map(telemetryFromValues);
 }
-
-/** For messages.ts: decoded maps to records. */
-export const telemetryFromObject = fromObject;

@@ -111,8 +111,11 @@ export function allDrives(): [string, Fix[]][] {
  */
 export function withSyntheticSensors(r: TelemetryRecord, i: number): TelemetryRecord {
   const v = (r.speedCms ?? 0) / 100;
+  // A plain literal, as a producer would build it: objects made by spreading
+  // keep V8 from using fast property access (every encoder pays for that).
   return {
-    ...r,
+    seq: r.seq, timeMs: r.timeMs, lat7: r.lat7, lon7: r.lon7, altDm: r.altDm, speedCms: r.speedCms,
+    courseCdeg: r.courseCdeg, mode: r.mode, sats: r.sats, hdopC: r.hdopC,
     batteryMv: 13800 + ((i * 7) % 40) - 20,
     rpm: v > 0.5 ? Math.round(800 + v * 60) : 750,
     coolantDc: Math.min(900, 400 + Math.floor(i / 3)),
