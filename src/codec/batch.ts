@@ -1,7 +1,7 @@
 import { CborWriter } from './cbor-writer.js';
 import { decodeCbor, type CborMap } from './cbor-scan.js';
 import { CodecError } from './errors.js';
-import { bitWidth, packBits, packPresence, packRice, readVarints, riceCost, unpackBits, unpackPresence, unpackRice, unzigzag, writeVarints, zigzag } from './bits.js';
+import { bestRice, bitWidth, packBits, packPresence, packRice, readVarints, unpackBits, unpackPresence, unpackRice, unzigzag, varintLength, writeVarints, zigzag } from './bits.js';
 import { fromValues, isMap, toValues, type RecordObject } from './record.js';
 import type { Field, Schema, Wire } from './schema.js';
 
@@ -116,7 +116,53 @@ function residuals(xs: number[], order: 1 | 2): { base: number[]; step: number; 
 
 type Residuals = NonNullable<ReturnType<typeof residuals>>;
 
-function deltaColumn(out: CborWriter, method: number, order: number, r: Residuals, presence: Uint8Array | null): void {
+/** Bytes of a CBOR head with argument n (also the size of an integer, with n = |v| or -1-v). */
+function headSize(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x100000000 ? 5 : 9;
+}
+const intSize = (v: number) => headSize(v >= 0 ? v : -1 - v);
+const bstrSize = (len: number) => headSize(len) + len;
+
+interface DeltaPlan {
+  method: number;
+  order: number;
+  r: Residuals;
+  /** width (DELTA_BITS) or k (DELTA_RICE). */
+  param: number;
+  size: number;
+}
+
+/** The smallest delta coding of a column, sized without encoding it. */
+function planDelta(xs: number[], presence: Uint8Array | null): DeltaPlan | null {
+  let best: DeltaPlan | null = null;
+  for (const order of [1, 2] as const) {
+    const r = residuals(xs, order);
+    if (!r) continue;
+    let fixed = 1 + 1 + 1 + headSize(r.base.length) + intSize(r.step) + (presence ? bstrSize(presence.length) : 0);
+    for (const b of r.base) fixed += intSize(b);
+    let max = 0;
+    let sum = 0;
+    let varBytes = 0;
+    for (const z of r.zs) {
+      if (z > max) max = z;
+      sum += z;
+      varBytes += varintLength(z);
+    }
+    const width = bitWidth(max);
+    const { k, bits: riceBits } = bestRice(r.zs, sum);
+    const bitsBytes = Math.ceil((r.zs.length * width) / 8);
+    const riceBytes = Math.ceil(riceBits / 8);
+    const sizes = [fixed + intSize(width) + bstrSize(bitsBytes), fixed + bstrSize(varBytes), fixed + intSize(k) + bstrSize(riceBytes)];
+    const j = sizes[0]! <= sizes[1]! && sizes[0]! <= sizes[2]! ? 0 : sizes[1]! <= sizes[2]! ? 1 : 2;
+    if (!best || sizes[j]! < best.size) {
+      best = { method: [DELTA_BITS, DELTA_VARINT, DELTA_RICE][j]!, order, r, param: [width, 0, k][j]!, size: sizes[j]! };
+    }
+  }
+  return best;
+}
+
+function writeDelta(out: CborWriter, plan: DeltaPlan, presence: Uint8Array | null): void {
+  const { method, order, r, param } = plan;
   out.array(DELTA_LENGTH[method]! + (presence ? 1 : 0));
   out.int(method);
   out.int(order);
@@ -124,42 +170,49 @@ function deltaColumn(out: CborWriter, method: number, order: number, r: Residual
   for (const b of r.base) out.int(b);
   out.int(r.step);
   if (method === DELTA_BITS) {
-    const width = r.zs.reduce((w, z) => Math.max(w, bitWidth(z)), 0);
-    out.int(width);
-    out.byteString(packBits(r.zs, width));
+    out.int(param);
+    out.byteString(packBits(r.zs, param));
   } else if (method === DELTA_RICE) {
-    const maxWidth = r.zs.reduce((w, z) => Math.max(w, bitWidth(z)), 0);
-    let k = 0;
-    for (let j = 1; j <= maxWidth; j++) if (riceCost(r.zs, j) < riceCost(r.zs, k)) k = j;
-    out.int(k);
-    out.byteString(packRice(r.zs, k));
+    out.int(param);
+    out.byteString(packRice(r.zs, param));
   } else out.byteString(writeVarints(r.zs));
   if (presence) out.byteString(presence);
 }
 
+/** Size of the RLE coding of an integer column (null = absent). */
+function rleIntSize(cells: Cell[]): number {
+  let runs = 0;
+  let bytes = 0;
+  for (let i = 0; i < cells.length; ) {
+    let j = i + 1;
+    while (j < cells.length && cells[j] === cells[i]) j++;
+    const c = cells[i];
+    bytes += (c === undefined ? 1 : intSize(c as number)) + intSize(j - i);
+    runs++;
+    i = j;
+  }
+  return 2 + headSize(2 * runs) + bytes;
+}
+
 const scratch = [new CborWriter(1024), new CborWriter(1024)];
 
-/** Writes the smallest of the candidate codings of one column. */
+/**
+ * Writes the smallest coding of one column. Integer columns are sized
+ * arithmetically and only the winner is encoded; other types try RLE and RAW.
+ */
 function writeColumn(out: CborWriter, f: Field, cells: Cell[]): void {
-  let best = scratch[0]!;
-  let spare = scratch[1]!;
-  rleColumn(best.reset(), f, cells);
-  const consider = (write: (w: CborWriter) => void) => {
-    write(spare.reset());
-    if (spare.pos < best.pos) [best, spare] = [spare, best];
-  };
-  consider((w) => rawColumn(w, f, cells));
   if (f.integer) {
     const xs: number[] = [];
     for (const c of cells) if (c !== undefined) xs.push(c as number);
     const presence = xs.length === cells.length ? null : packPresence(cells.map((c) => c !== undefined));
-    for (const order of [1, 2] as const) {
-      const r = residuals(xs, order);
-      if (!r) continue;
-      for (const method of [DELTA_BITS, DELTA_VARINT, DELTA_RICE]) consider((w) => deltaColumn(w, method, order, r, presence));
-    }
+    const plan = planDelta(xs, presence);
+    if (plan && plan.size < rleIntSize(cells)) writeDelta(out, plan, presence);
+    else rleColumn(out, f, cells);
+    return;
   }
-  out.raw(best.bytes());
+  rleColumn(scratch[0]!.reset(), f, cells);
+  rawColumn(scratch[1]!.reset(), f, cells);
+  out.raw((scratch[0]!.pos <= scratch[1]!.pos ? scratch[0]! : scratch[1]!).bytes());
 }
 
 const shared = new CborWriter(4096);
@@ -179,7 +232,8 @@ export function encodeBatchValues(schema: Schema, rows: readonly (readonly unkno
         if (f.required) throw new CodecError(`required field is missing in record ${i}`, f.name);
         cells[i] = undefined;
       } else {
-        cells[i] = f.toWire(v);
+        const p = f.plainInt;
+        cells[i] = p !== null && typeof v === 'number' && Number.isInteger(v) && v >= p.min && v <= p.max ? v : f.toWire(v);
         any = true;
       }
     }

@@ -22,8 +22,9 @@ export function unzigzag(z: number): number {
 
 /** Bits needed for an unsigned value (0 for 0). */
 export function bitWidth(z: number): number {
-  let w = 0;
-  let p = 1;
+  if (z < 0x80000000) return 32 - Math.clz32(z);
+  let w = 31;
+  let p = 0x80000000;
   while (z >= p) {
     w++;
     p *= 2;
@@ -32,11 +33,11 @@ export function bitWidth(z: number): number {
 }
 
 export function varintLength(z: number): number {
-  let n = 1;
-  while (z >= 128) {
-    z = Math.floor(z / 128);
-    n++;
-  }
+  if (z < 0x80) return 1;
+  if (z < 0x4000) return 2;
+  if (z < 0x200000) return 3;
+  let n = 4;
+  for (let p = 0x10000000; z >= p; p *= 128) n++;
   return n;
 }
 
@@ -79,44 +80,58 @@ export function readVarints(b: Uint8Array, count: number, field: string): number
 }
 
 const CHUNK = 24;
+const CHUNK_MASK = 0xffffff;
 
-/** Writes bit fields least significant bit first, from bit 0 of byte 0. */
+/**
+ * Writes bit fields least significant bit first, from bit 0 of byte 0, into a
+ * buffer of the size the caller computed. The accumulator stays below 2^31, so
+ * 32-bit operations are exact; values wider than 24 bits go in 24-bit pieces.
+ */
 export class BitWriter {
-  private out: number[] = [];
+  private out: Uint8Array;
+  private p = 0;
   private acc = 0;
   private nbits = 0;
 
+  constructor(bytes: number) {
+    this.out = new Uint8Array(bytes);
+  }
+
+  private chunk(c: number, k: number): void {
+    this.acc |= c << this.nbits;
+    this.nbits += k;
+    while (this.nbits >= 8) {
+      this.out[this.p++] = this.acc & 0xff;
+      this.acc >>>= 8;
+      this.nbits -= 8;
+    }
+  }
+
   /** The low `width` bits of `z` (0 <= z < 2^53, width <= 53). */
   bits(z: number, width: number): void {
+    if (width <= CHUNK) {
+      this.chunk(z & CHUNK_MASK, width);
+      return;
+    }
     let rest = z;
-    let left = width;
-    while (left > 0) {
+    for (let left = width; left > 0; left -= CHUNK) {
       const k = left < CHUNK ? left : CHUNK;
-      const pk = 2 ** k;
-      this.acc += (rest % pk) * 2 ** this.nbits;
-      rest = Math.floor(rest / pk);
-      this.nbits += k;
-      left -= k;
-      while (this.nbits >= 8) {
-        this.out.push(this.acc % 256);
-        this.acc = Math.floor(this.acc / 256);
-        this.nbits -= 8;
-      }
+      this.chunk(rest % 2 ** k, k);
+      rest = Math.floor(rest / 2 ** k);
     }
   }
 
   /** `q` one bits then a zero bit. */
   unary(q: number): void {
-    for (; q >= CHUNK; q -= CHUNK) this.bits(2 ** CHUNK - 1, CHUNK);
-    this.bits(2 ** q - 1, q + 1);
+    for (; q >= CHUNK; q -= CHUNK) this.chunk(CHUNK_MASK, CHUNK);
+    this.chunk((1 << q) - 1, q + 1);
   }
 
   /** The bytes, the last one padded with zero bits. */
   finish(): Uint8Array {
-    if (this.nbits > 0) this.out.push(this.acc);
-    this.acc = 0;
-    this.nbits = 0;
-    return Uint8Array.from(this.out);
+    if (this.nbits > 0) this.out[this.p++] = this.acc;
+    if (this.p !== this.out.length) throw new Error(`BitWriter: wrote ${this.p} of ${this.out.length} bytes`);
+    return this.out;
   }
 }
 
@@ -133,23 +148,26 @@ export class BitReader {
 
   private load(): void {
     if (this.p >= this.b.length) throw new CodecError('packed bits end before the last value', this.field);
-    this.acc += this.b[this.p++]! * 2 ** this.nbits;
+    this.acc |= this.b[this.p++]! << this.nbits;
     this.nbits += 8;
   }
 
+  private chunk(k: number): number {
+    while (this.nbits < k) this.load();
+    const c = k === CHUNK ? this.acc & CHUNK_MASK : this.acc & ((1 << k) - 1);
+    this.acc >>>= k;
+    this.nbits -= k;
+    return c;
+  }
+
   bits(width: number): number {
+    if (width <= CHUNK) return this.chunk(width);
     let z = 0;
     let mul = 1;
-    let left = width;
-    while (left > 0) {
+    for (let left = width; left > 0; left -= CHUNK) {
       const k = left < CHUNK ? left : CHUNK;
-      while (this.nbits < k) this.load();
-      const pk = 2 ** k;
-      z += (this.acc % pk) * mul;
-      this.acc = Math.floor(this.acc / pk);
-      this.nbits -= k;
-      mul *= pk;
-      left -= k;
+      z += this.chunk(k) * mul;
+      mul *= 2 ** k;
     }
     return z;
   }
@@ -159,8 +177,8 @@ export class BitReader {
     let q = 0;
     for (;;) {
       if (this.nbits === 0) this.load();
-      const bit = this.acc % 2;
-      this.acc = (this.acc - bit) / 2;
+      const bit = this.acc & 1;
+      this.acc >>>= 1;
       this.nbits--;
       if (bit === 0) return q;
       q++;
@@ -174,7 +192,7 @@ export class BitReader {
 }
 
 export function packBits(zs: readonly number[], width: number): Uint8Array {
-  const w = new BitWriter();
+  const w = new BitWriter(Math.ceil((zs.length * width) / 8));
   for (const z of zs) w.bits(z, width);
   return w.finish();
 }
@@ -199,12 +217,48 @@ export function unpackBits(b: Uint8Array, count: number, width: number, field: s
 export function riceCost(zs: readonly number[], k: number): number {
   const pk = 2 ** k;
   let bits = zs.length * (k + 1);
-  for (const z of zs) bits += Math.floor(z / pk);
+  for (const z of zs) bits += z < 0x80000000 && k < 31 ? z >>> k : Math.floor(z / pk);
   return bits;
 }
 
+/**
+ * The Rice parameter with the fewest bits, among log2(mean) - 2 .. + 2, and
+ * its cost in bits. One pass over the values.
+ */
+export function bestRice(zs: readonly number[], sum: number): { k: number; bits: number } {
+  const m = zs.length;
+  if (m === 0) return { k: 0, bits: 0 };
+  const k0 = Math.max(0, Math.floor(Math.log2(sum / m + 1)) - 2);
+  const k1 = Math.min(MAX_WIDTH, k0 + 4);
+  if (k1 >= 31 || sum >= 0x80000000 * 8) {
+    let best = { k: k0, bits: riceCost(zs, k0) };
+    for (let k = k0 + 1; k <= k1; k++) {
+      const bits = riceCost(zs, k);
+      if (bits < best.bits) best = { k, bits };
+    }
+    return best;
+  }
+  let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
+  for (let i = 0; i < m; i++) {
+    const z = zs[i]! >>> k0;
+    c0 += z;
+    c1 += z >>> 1;
+    c2 += z >>> 2;
+    c3 += z >>> 3;
+    c4 += z >>> 4;
+  }
+  const costs = [c0, c1, c2, c3, c4];
+  let k = k0;
+  let bits = c0 + m * (k0 + 1);
+  for (let j = 1; j <= k1 - k0; j++) {
+    const c = costs[j]! + m * (k0 + j + 1);
+    if (c < bits) [k, bits] = [k0 + j, c];
+  }
+  return { k, bits };
+}
+
 export function packRice(zs: readonly number[], k: number): Uint8Array {
-  const w = new BitWriter();
+  const w = new BitWriter(Math.ceil(riceCost(zs, k) / 8));
   const pk = 2 ** k;
   for (const z of zs) {
     w.unary(Math.floor(z / pk));

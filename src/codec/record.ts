@@ -60,9 +60,8 @@ export function toValues(schema: Schema, obj: RecordObject): unknown[] {
 
 export function fromValues(schema: Schema, values: readonly unknown[]): RecordObject {
   const out: RecordObject = {};
-  schema.fields.forEach((f, i) => {
-    if (values[i] !== undefined) out[f.name] = values[i];
-  });
+  const fields = schema.fields;
+  for (let i = 0; i < fields.length; i++) if (values[i] !== undefined) out[fields[i]!.name] = values[i];
   return out;
 }
 
