@@ -83,45 +83,12 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/**
- * Base values, step and zig-zag residuals / step for a delta order, or null when
- * a value would leave the safe integers.
- */
-function residuals(xs: number[], order: 1 | 2): { base: number[]; step: number; zs: number[] } | null {
-  const base: number[] = [];
-  const rs: number[] = [];
-  let prev = 0;
-  let prevDelta = 0;
-  let step = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i]!;
-    if (i === 0) base.push(x);
-    else {
-      const d = x - prev;
-      if (!Number.isSafeInteger(d)) return null;
-      const r = order === 1 ? d : d - prevDelta;
-      if (order === 2 && i === 1) base.push(d);
-      else {
-        if (!Number.isSafeInteger(r) || Math.abs(r) > Number.MAX_SAFE_INTEGER / 2) return null;
-        rs.push(r);
-        step = gcd(step, Math.abs(r));
-      }
-      prevDelta = d;
-    }
-    prev = x;
-  }
-  step ||= 1;
-  return { base, step, zs: rs.map((r) => zigzag(r / step)) };
+/** Base values, step and zig-zag residuals / step of one delta coding. */
+interface Residuals {
+  base: number[];
+  step: number;
+  zs: number[];
 }
-
-type Residuals = NonNullable<ReturnType<typeof residuals>>;
-
-/** Bytes of a CBOR head with argument n (also the size of an integer, with n = |v| or -1-v). */
-function headSize(n: number): number {
-  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x100000000 ? 5 : 9;
-}
-const intSize = (v: number) => headSize(v >= 0 ? v : -1 - v);
-const bstrSize = (len: number) => headSize(len) + len;
 
 interface DeltaPlan {
   method: number;
@@ -132,33 +99,79 @@ interface DeltaPlan {
   size: number;
 }
 
-/** The smallest delta coding of a column, sized without encoding it. */
+/** Bytes of a CBOR head with argument n (also the size of an integer, with n = |v| or -1-v). */
+function headSize(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x100000000 ? 5 : 9;
+}
+const intSize = (v: number) => headSize(v >= 0 ? v : -1 - v);
+const bstrSize = (len: number) => headSize(len) + len;
+
+/** Scratch for signed residuals of order 1 and 2 (no allocation while sizing). */
+const R = [new Float64Array(MAX_BATCH_RECORDS), new Float64Array(MAX_BATCH_RECORDS)];
+
+/**
+ * The smallest delta coding of a column, sized without encoding it: one pass
+ * computes the residuals of both orders and their common step, a second pass
+ * per order their zig-zag statistics. Only the winner's residuals are built.
+ */
 function planDelta(xs: number[], presence: Uint8Array | null): DeltaPlan | null {
+  const m = xs.length;
+  const [r1, r2] = R as [Float64Array, Float64Array];
+  let g1 = 0;
+  let g2 = 0;
+  let ok = true;
+  for (let i = 1; i < m && ok; i++) {
+    const d = xs[i]! - xs[i - 1]!;
+    r1[i - 1] = d;
+    g1 = gcd(g1, Math.abs(d));
+    if (i >= 2) {
+      const dd = d - r1[i - 2]!;
+      r2[i - 2] = dd;
+      g2 = gcd(g2, Math.abs(dd));
+      ok = Math.abs(dd) <= Number.MAX_SAFE_INTEGER / 2;
+    }
+    ok &&= Math.abs(d) <= Number.MAX_SAFE_INTEGER / 2;
+  }
+  if (!ok) return null;
   let best: DeltaPlan | null = null;
   for (const order of [1, 2] as const) {
-    const r = residuals(xs, order);
-    if (!r) continue;
-    let fixed = 1 + 1 + 1 + headSize(r.base.length) + intSize(r.step) + (presence ? bstrSize(presence.length) : 0);
-    for (const b of r.base) fixed += intSize(b);
+    const rs = order === 1 ? r1 : r2;
+    const base = order === 1 || m < 2 ? [xs[0]!] : [xs[0]!, xs[1]! - xs[0]!];
+    const count = m - base.length;
+    const step = (order === 1 ? g1 : g2) || 1;
+    let fixed = 1 + 1 + 1 + headSize(base.length) + intSize(step) + (presence ? bstrSize(presence.length) : 0);
+    for (const b of base) fixed += intSize(b);
+    const zs: number[] = new Array(count);
     let max = 0;
     let sum = 0;
     let varBytes = 0;
-    for (const z of r.zs) {
+    for (let i = 0; i < count; i++) {
+      const z = zigzag(rs[i]! / step);
+      zs[i] = z;
       if (z > max) max = z;
       sum += z;
       varBytes += varintLength(z);
     }
     const width = bitWidth(max);
-    const { k, bits: riceBits } = bestRice(r.zs, sum);
-    const bitsBytes = Math.ceil((r.zs.length * width) / 8);
-    const riceBytes = Math.ceil(riceBits / 8);
-    const sizes = [fixed + intSize(width) + bstrSize(bitsBytes), fixed + bstrSize(varBytes), fixed + intSize(k) + bstrSize(riceBytes)];
+    const { k, bits: riceBits } = bestRice(zs, sum);
+    const sizes = [
+      fixed + intSize(width) + bstrSize(Math.ceil((count * width) / 8)),
+      fixed + bstrSize(varBytes),
+      fixed + intSize(k) + bstrSize(Math.ceil(riceBits / 8)),
+    ];
     const j = sizes[0]! <= sizes[1]! && sizes[0]! <= sizes[2]! ? 0 : sizes[1]! <= sizes[2]! ? 1 : 2;
     if (!best || sizes[j]! < best.size) {
-      best = { method: [DELTA_BITS, DELTA_VARINT, DELTA_RICE][j]!, order, r, param: [width, 0, k][j]!, size: sizes[j]! };
+      best = { method: [DELTA_BITS, DELTA_VARINT, DELTA_RICE][j]!, order, r: { base, step, zs }, param: [width, 0, k][j]!, size: sizes[j]! };
     }
   }
   return best;
+}
+
+/** bestRice over zig-zag(r / step) of the scratch residuals. */
+function bestRiceOf(rs: Float64Array, count: number, step: number, sum: number): { k: number; bits: number } {
+  const zs: number[] = new Array(count);
+  for (let i = 0; i < count; i++) zs[i] = zigzag(rs[i]! / step);
+  return bestRice(zs, sum);
 }
 
 function writeDelta(out: CborWriter, plan: DeltaPlan, presence: Uint8Array | null): void {
@@ -205,8 +218,11 @@ function writeColumn(out: CborWriter, f: Field, cells: Cell[]): void {
     const xs: number[] = [];
     for (const c of cells) if (c !== undefined) xs.push(c as number);
     const presence = xs.length === cells.length ? null : packPresence(cells.map((c) => c !== undefined));
-    const plan = planDelta(xs, presence);
-    if (plan && plan.size < rleIntSize(cells)) writeDelta(out, plan, presence);
+    const rle = rleIntSize(cells);
+    // No delta column is smaller than its fixed parts: skip planning when runs already win.
+    const deltaFloor = 6 + intSize(xs[0]!) + (presence ? bstrSize(presence.length) : 0);
+    const plan = rle <= deltaFloor ? null : planDelta(xs, presence);
+    if (plan && plan.size < rle) writeDelta(out, plan, presence);
     else rleColumn(out, f, cells);
     return;
   }
