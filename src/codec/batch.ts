@@ -167,13 +167,6 @@ function planDelta(xs: number[], presence: Uint8Array | null): DeltaPlan | null 
   return best;
 }
 
-/** bestRice over zig-zag(r / step) of the scratch residuals. */
-function bestRiceOf(rs: Float64Array, count: number, step: number, sum: number): { k: number; bits: number } {
-  const zs: number[] = new Array(count);
-  for (let i = 0; i < count; i++) zs[i] = zigzag(rs[i]! / step);
-  return bestRice(zs, sum);
-}
-
 function writeDelta(out: CborWriter, plan: DeltaPlan, presence: Uint8Array | null): void {
   const { method, order, r, param } = plan;
   out.array(DELTA_LENGTH[method]! + (presence ? 1 : 0));
