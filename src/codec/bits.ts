@@ -260,9 +260,15 @@ export function bestRice(zs: readonly number[], sum: number): { k: number; bits:
 export function packRice(zs: readonly number[], k: number): Uint8Array {
   const w = new BitWriter(Math.ceil(riceCost(zs, k) / 8));
   const pk = 2 ** k;
+  const mask = k < 31 ? (1 << k) - 1 : 0;
   for (const z of zs) {
-    w.unary(Math.floor(z / pk));
-    w.bits(z % pk, k);
+    if (z < 0x80000000 && k < 31) {
+      w.unary(z >>> k);
+      w.bits(z & mask, k);
+    } else {
+      w.unary(Math.floor(z / pk));
+      w.bits(z % pk, k);
+    }
   }
   return w.finish();
 }
