@@ -6,7 +6,7 @@ import {
 import { allDrives, withSyntheticSensors } from './helpers/codec-drive.js';
 import { cborx } from './helpers/codec-cborx.js';
 import { Decoder } from 'cbor-x';
-import { decodeCbor } from '../src/codec/cbor-scan.js';
+import { decodeCbor } from '../src/codec/cbor-reader.js';
 
 const reference = new Decoder({ mapsAsObjects: true, useRecords: false });
 

@@ -7,4 +7,4 @@ export { TELEMETRY_V1, encodeRecord, decodeRecord, encodeBatch, decodeBatch, typ
 export { recordFromFix, recordToFixJson } from './fix-record.js';
 export { fixFromJson, type Fix, type FixJson } from './fix-json.js';
 export { KIND, encodeGap, decodeGap, encodeStreamHeader, decodeMessage, type Gap, type Message, type StreamHeader } from './messages.js';
-export { MAX_MESSAGE_BYTES, scanCborItem } from './cbor-scan.js';
+export { MAX_MESSAGE_BYTES, scanCborItem } from './cbor-reader.js';

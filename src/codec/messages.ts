@@ -1,4 +1,4 @@
-import { decodeCbor, type CborMap } from './cbor-scan.js';
+import { decodeCbor, type CborMap } from './cbor-reader.js';
 import { CodecError } from './errors.js';
 import { defineSchema } from './schema.js';
 import { decodeValues, encodeRecordWith, NotARecord, readRecordMap, type RecordObject } from './record.js';

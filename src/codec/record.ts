@@ -1,7 +1,7 @@
 import { CborWriter } from './cbor-writer.js';
-import { expectEnd, MapKeys, messageReader, type CborMap } from './cbor-scan.js';
+import { expectEnd, MapKeys, messageReader, type CborMap } from './cbor-reader.js';
 import { CodecError } from './errors.js';
-import type { Schema } from './schema.js';
+import { appOf, wireOf, type Schema } from './schema.js';
 
 /**
  * One record = one CBOR map from field tag to wire value, keys in ascending tag
@@ -42,10 +42,7 @@ export function writeValues(out: CborWriter, schema: Schema, values: readonly un
     if (v === undefined || v === null) continue;
     const f = fields[i]!;
     out.head(0, f.tag);
-    const p = f.plainInt;
-    // Plain integers in range go straight out; everything else through the field's converter.
-    if (p !== null && typeof v === 'number' && Number.isInteger(v) && v >= p.min && v <= p.max) out.int(v);
-    else f.write(out, f.toWire(v));
+    f.write(out, wireOf(f, v));
   }
 }
 
@@ -84,8 +81,7 @@ function readWires(fields: Schema['fields'], wires: unknown[]): unknown[] {
       wires[i] = undefined;
       continue;
     }
-    const p = f.plainInt;
-    if (p === null || typeof w !== 'number' || !Number.isInteger(w) || w < p.min || w > p.max) wires[i] = f.fromWire(w);
+    wires[i] = appOf(f, w);
   }
   return wires;
 }

@@ -81,6 +81,18 @@ export interface Schema {
   readonly indexOfTag: Int16Array;
 }
 
+/** f.toWire with the common case inline: a plain integer already in range. */
+export function wireOf(f: Field, v: unknown): Wire {
+  const p = f.plainInt;
+  return p !== null && typeof v === 'number' && Number.isInteger(v) && v >= p.min && v <= p.max ? v : f.toWire(v);
+}
+
+/** f.fromWire with the common case inline: a plain integer already in range. */
+export function appOf(f: Field, w: unknown): unknown {
+  const p = f.plainInt;
+  return p !== null && typeof w === 'number' && Number.isInteger(w) && w >= p.min && w <= p.max ? w : f.fromWire(w);
+}
+
 const INT_RANGE: Record<IntType, [number, number]> = {
   int8: [-128, 127],
   int16: [-32768, 32767],

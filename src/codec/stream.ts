@@ -1,4 +1,4 @@
-import { scanCborItem, MAX_MESSAGE_BYTES } from './cbor-scan.js';
+import { scanCborItem, MAX_MESSAGE_BYTES } from './cbor-reader.js';
 import { CodecError } from './errors.js';
 
 /**
