@@ -44,7 +44,7 @@ export function varintLength(z: number): number {
 export function writeVarints(zs: readonly number[]): Uint8Array {
   let len = 0;
   for (const z of zs) len += varintLength(z);
-  const out = new Uint8Array(len);
+  const out = Buffer.allocUnsafe(len); // every byte is written below
   let p = 0;
   for (let z of zs) {
     while (z >= 128) {
@@ -94,7 +94,8 @@ export class BitWriter {
   private nbits = 0;
 
   constructor(bytes: number) {
-    this.out = new Uint8Array(bytes);
+    // Pooled and not zeroed: every byte is written exactly once (finish() checks).
+    this.out = Buffer.allocUnsafe(bytes);
   }
 
   private chunk(c: number, k: number): void {

@@ -31,7 +31,13 @@ export class CborWriter {
 
   /** A copy of what was written (the internal buffer is reused). */
   bytes(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const n = this.pos;
+    // Node's pooled allocation: a typed array of its own would cost a backing
+    // store per record (more than encoding the record). Every byte is written below.
+    const out = Buffer.allocUnsafe(n);
+    if (n <= 256) for (let i = 0; i < n; i++) out[i] = this.buf[i]!;
+    else out.set(this.buf.subarray(0, n));
+    return out;
   }
 
   private ensure(n: number): void {
@@ -42,6 +48,11 @@ export class CborWriter {
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = new DataView(next.buffer);
+  }
+
+  /** What was written, as a view valid until the next write or reset. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 
   /** Major type and argument; `n` is a non-negative safe integer. */

@@ -215,7 +215,7 @@ export function writeColumn(out: CborWriter, f: Field, cells: Cell[]): void {
   }
   rleColumn(scratch[0]!.reset(), f, cells);
   rawColumn(scratch[1]!.reset(), f, cells);
-  out.raw((scratch[0]!.pos <= scratch[1]!.pos ? scratch[0]! : scratch[1]!).bytes());
+  out.raw((scratch[0]!.pos <= scratch[1]!.pos ? scratch[0]! : scratch[1]!).written());
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -42,7 +42,9 @@ export function writeValues(out: CborWriter, schema: Schema, values: readonly un
     if (v === undefined || v === null) continue;
     const f = fields[i]!;
     out.head(0, f.tag);
-    f.write(out, wireOf(f, v));
+    const w = wireOf(f, v);
+    if (f.plainInt !== null) out.int(w as number);
+    else f.write(out, w);
   }
 }
 
