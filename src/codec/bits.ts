@@ -253,7 +253,10 @@ export function bestRice(zs: readonly number[], sum: number): { k: number; bits:
   let bits = c0 + m * (k0 + 1);
   for (let j = 1; j <= k1 - k0; j++) {
     const c = costs[j]! + m * (k0 + j + 1);
-    if (c < bits) [k, bits] = [k0 + j, c];
+    if (c < bits) {
+      k = k0 + j;
+      bits = c;
+    }
   }
   return { k, bits };
 }

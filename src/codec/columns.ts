@@ -73,7 +73,11 @@ function rleColumn(out: CborWriter, f: Field, cells: Cell[]): void {
 }
 
 function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
+  while (b) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
   return a;
 }
 
