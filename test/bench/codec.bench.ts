@@ -13,9 +13,13 @@
  */
 import {
   decodeBatch, decodeRecord, decodeRecordWith, defineSchema, encodeBatch, encodeRecord, encodeRecordWith, recordFromFix,
-  recordToFixJson, type Fix, type TelemetryRecord,
+  recordToFixJson, TELEMETRY_V1, type Fix, type TelemetryRecord,
 } from '../../src/codec/index.js';
 import { allDrives, withSyntheticSensors } from '../helpers/codec-drive.js';
+import { Encoder } from 'cbor-x';
+import { decodeCbor, type CborMap } from '../../src/codec/cbor-reader.js';
+
+const plainCbor = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false });
 
 const SEQ0 = 1_000_000; // a device some weeks into service: seq takes 5 bytes
 const VEHICLE_ID = 'TRK-0042';
@@ -172,6 +176,32 @@ console.log(`  5 fields, ours / protobuf-style:            ${ratio('5 fields: ou
 console.log(`  full single, ours / Teltonika record:       ${ratio('single: v1 GNSS + sensors', 'Teltonika C8 record (11 IO)')}`);
 console.log(`  batch 60 + sensors, ours / Teltonika 60:    ${ratio('batch 60: GNSS + sensors', 'Teltonika C8 60-record packet')}`);
 console.log(`  batch 60 + sensors, ours / JSON full:       ${ratio('batch 60: GNSS + sensors', 'JSON of full record')}`);
+
+// ---------- where the bytes of a batch go ----------
+{
+  const d = drives[0]!;
+  const names = new Map(TELEMETRY_V1.fields.map((f) => [f.tag, f.name]));
+  const perField = new Map<string, number>();
+  const methods = new Map<string, Set<number>>();
+  let n = 0;
+  let total = 0;
+  for (const b of chunks(d.full, 60)) {
+    const bytes = encodeBatch(b);
+    total += bytes.length;
+    n += b.length;
+    const cols = (decodeCbor(bytes) as CborMap)[3] as CborMap;
+    for (const [tag, col] of Object.entries(cols)) {
+      const name = names.get(Number(tag))!;
+      // Canonical CBOR: re-encoding a column gives its exact size (+1 for its one-byte key).
+      perField.set(name, (perField.get(name) ?? 0) + plainCbor.encode(col).length + 1);
+      methods.set(name, (methods.get(name) ?? new Set()).add((col as number[])[0]!));
+    }
+  }
+  const METHOD = ['raw', 'rle', 'bits', 'varint', 'rice'];
+  console.log(`\nbatch of 60 on ${d.name}, GNSS + sensors: ${(total / n).toFixed(2)} B/record, by column (coding used):`);
+  console.log(`  ${[...perField].map(([k, v]) => `${k} ${(v / n).toFixed(2)} (${[...methods.get(k)!].sort().map((m) => METHOD[m]).join('/')})`).join(', ')}`);
+  console.log(`  batch header ${((total - [...perField.values()].reduce((a, b) => a + b, 0)) / n).toFixed(2)}`);
+}
 
 // ---------- speed ----------
 const sample = drives.flatMap((d) => d.full);
