@@ -4,6 +4,7 @@ import { nmeaCommand } from './nmea.js';
 import { runCommand } from './run.js';
 import { spoolCommand } from './spool.js';
 import { caCommand } from './ca.js';
+import { codecCommand } from './codec.js';
 import { serverCommand } from './server.js';
 
 /**
@@ -16,5 +17,6 @@ export const commands: Command[] = [
   runCommand,
   spoolCommand,
   caCommand,
+  codecCommand,
   serverCommand,
 ];
