@@ -10,6 +10,11 @@ import { AcquisitionFilter, type TakeReason } from './gnss/filter.js';
 import type { Fix } from './gnss/fix.js';
 import { FIRST_ROLLOVER, RELEASE_DATE } from './gnss/date.js';
 import { uartFor, type SimOverrides } from './gnss/source.js';
+import { LinkPipeline, tlsFromConfig } from './link/pipeline.js';
+import { codecBatchPacker, encodeFix, RECORD_SCHEMA } from './link/record-codec.js';
+import { createEngine } from './link/quic/engines.js';
+import type { QuicEngine } from './link/quic/engine.js';
+import { VERSION } from './version.js';
 
 export interface AgentOptions {
   config: Config;
@@ -50,11 +55,15 @@ export class Agent extends EventEmitter<{ record: [Fix, TakeReason] }> {
   readonly filter: AcquisitionFilter;
   private readonly log: Logger;
   private readonly describe: string;
+  private readonly config: Config;
+  private readonly clock: Clock;
   taken = 0;
 
   constructor(o: AgentOptions) {
     super();
     const { config } = o;
+    this.config = config;
+    this.clock = o.clock ?? systemClock;
     this.status = o.status ?? new StatusBoard();
     this.log = o.log;
     const board = config.boardInfo;
@@ -87,13 +96,42 @@ export class Agent extends EventEmitter<{ record: [Fix, TakeReason] }> {
     });
   }
 
+  // ---- link (owner: link): taken record -> codec -> spool -> QUIC link to the server ----
+  pipeline: LinkPipeline | null = null;
+
+  /**
+   * Opens the spool and the link to the server the config names (no server: nothing
+   * to do). Call before start(). A config error names the file and key.
+   */
+  async openLink(opts: { engine?: QuicEngine } = {}): Promise<void> {
+    const server = this.config.server;
+    if (!server || this.pipeline) return;
+    const tls = tlsFromConfig(server, this.config.file);
+    this.pipeline = await LinkPipeline.open({
+      vehicleId: this.config.vehicle.id,
+      firmware: VERSION,
+      schema: RECORD_SCHEMA,
+      spool: { ...this.config.spool },
+      link: { engine: opts.engine ?? createEngine(server.engine, { log: this.log.child({ component: 'quic' }) }), server: server.address, serverName: server.serverName, tls },
+      encode: encodeFix,
+      packer: codecBatchPacker,
+      clock: this.clock,
+      log: this.log,
+      status: this.status,
+    });
+    this.on('record', (fix) => this.pipeline?.take(fix));
+  }
+  // ---- end link ----
+
   start(): void {
     this.log.child({ component: 'agent' }).info(`starting: ${this.describe}`);
+    this.pipeline?.start();
     this.receiver.start();
   }
 
   async stop(): Promise<void> {
     await this.receiver.stop();
+    await this.pipeline?.stop();
     this.log.child({ component: 'agent' }).info(`stopped (${this.taken} records taken)`);
   }
 

@@ -6,6 +6,7 @@ import { spoolCommand } from './spool.js';
 import { caCommand } from './ca.js';
 import { codecCommand } from './codec.js';
 import { serverCommand } from './server.js';
+import { demoCommand } from './demo.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -19,4 +20,5 @@ export const commands: Command[] = [
   caCommand,
   codecCommand,
   serverCommand,
+  demoCommand,
 ];

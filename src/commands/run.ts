@@ -50,6 +50,7 @@ export const runCommand: Command = {
     if (values.nmea !== undefined && !existsSync(values.nmea)) throw new UsageError(`--nmea: no such file ${values.nmea}`);
     const log = createLogger({ level: config.log.level, destination: io.stdout });
     const agent = new Agent({ config, log, sim: { capture: values.nmea, speed, rateHz } });
+    await agent.openLink();
     agent.start();
     await new Promise<void>((resolve) => {
       const onSignal = (sig: NodeJS.Signals): void => {

@@ -7,6 +7,7 @@ import { serverTls } from '../link/tls/material.js';
 import { vehicleIdFromCert } from '../link/tls/identity.js';
 import { IngestServer } from '../server/server.js';
 import { Store } from '../server/store.js';
+import { codecBatchPacker, positionOf } from '../link/record-codec.js';
 
 const runUsage = `Usage: geostream server --listen HOST:PORT --db FILE --ca DIR [options]
        geostream server stats --db FILE
@@ -84,8 +85,8 @@ export const serverCommand: Command = {
     } catch (err) {
       throw new UsageError(`--ca ${values.ca}: cannot read the CA or the server certificate '${name}' (${(err as Error).message}); make them with 'geostream ca init --dir ${values.ca}' and 'geostream ca issue --dir ${values.ca} --server ${name}'`);
     }
-    const store = Store.open(values.db);
-    const server = new IngestServer({ engine: createEngine(engineName, { log }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert });
+    const store = Store.open(values.db, { positionOf });
+    const server = new IngestServer({ engine: createEngine(engineName, { log }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert, packers: [codecBatchPacker] });
     await server.start();
     log.info(`listening on ${server.address.host}:${server.address.port} (engine ${engineName}, database ${values.db})`);
     await new Promise<void>((resolve) => {
