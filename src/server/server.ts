@@ -30,7 +30,7 @@ export interface IngestServerOptions {
   packers?: readonly RecordPacker[];
 }
 
-export const DEFAULT_PUSHED_CONFIG: PushedConfig = { batchRecords: 512, batchBytes: 128 * 1024, windowRecords: 8192 };
+export const DEFAULT_PUSHED_CONFIG: PushedConfig = { batchRecords: 1024, batchBytes: 128 * 1024, windowRecords: 16384 };
 
 export interface ServerCounters {
   connections: number;

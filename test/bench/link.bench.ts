@@ -2,7 +2,8 @@
  * geostream/1.0 end to end: device link (this process) -> QUIC on loopback ->
  * `geostream server` (a child process) -> SQLite (WAL, synchronous=FULL).
  *
- * 1. Records/s, batched: a spool of N codec records (a simulated drive) drained to
+ * 1. Records/s, batched: a spool of N codec records (real drives from
+ *    ../shared/data/drive, with synthetic vehicle fields) drained to
  *    the server until the last ACK, as BATCH frames and as PACKED frames (the
  *    codec's columnar batches). Baseline measured in the same run: the same
  *    DeviceLink, Session and Store in one process over an in-memory transport (no
@@ -31,7 +32,8 @@ import { IngestServer } from '../../src/server/server.js';
 import { Store } from '../../src/server/store.js';
 import { silentLogger } from '../../src/log.js';
 import { systemClock } from '../../src/util/clock.js';
-import { encodeRecord } from '../../src/codec/index.js';
+import { encodeRecord, recordFromFix } from '../../src/codec/index.js';
+import { allDrives, withSyntheticSensors } from '../helpers/codec-drive.js';
 import { codecBatchPacker } from '../../src/link/record-codec.js';
 import type { RecordPacker } from '../../src/link/core/packing.js';
 
@@ -87,22 +89,15 @@ class TimedSpool extends MemSpool {
   }
 }
 
-/** A drive at 1 Hz as codec records (the agent's payloads): position, speed and course wander. */
+/** Real drives (../shared/data/drive) as the agent's codec records, cycled to n records with later times. */
 function fill(spool: MemSpool, n: number): void {
-  let lat = 481_372_000;
-  let lon = 115_755_000;
-  let speed = 1200;
-  let course = 9000;
-  let seed = 7;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5;
+  const fixes = allDrives().flatMap(([, f]) => f);
+  const span = fixes[fixes.length - 1]!.timeMs - fixes[0]!.timeMs + 1000;
   for (let i = 0; i < n; i++) {
-    speed = Math.max(0, Math.min(3300, speed + Math.round(rnd() * 60)));
-    course = (course + Math.round(rnd() * 300) + 36_000) % 36_000;
-    lat += Math.round((speed * Math.cos((course / 18_000) * Math.PI)) / 1.11);
-    lon += Math.round((speed * Math.sin((course / 18_000) * Math.PI)) / 0.74);
-    const timeMs = 1_700_000_000_000 + i * 1000;
-    const rec = { seq: spool.headSeq + 1, timeMs, lat7: lat, lon7: lon, altDm: 5200 + Math.round(rnd() * 20), speedCms: speed, courseCdeg: course, mode: 3, sats: 8 + (i % 4), hdopC: 80 + Math.round(rnd() * 20), batteryMv: 13_800 + Math.round(rnd() * 40), rpm: 1400 + Math.round(rnd() * 200), coolantDc: 880, ignition: true };
-    spool.append(encodeRecord(rec), timeMs);
+    const f = fixes[i % fixes.length]!;
+    const timeMs = f.timeMs + Math.floor(i / fixes.length) * span;
+    const seq = spool.headSeq + 1;
+    spool.append(encodeRecord(withSyntheticSensors(recordFromFix({ ...f, timeMs }, seq), i)), timeMs);
   }
 }
 
@@ -120,7 +115,12 @@ async function throughput(label: string, mk: MkLink, packer: RecordPacker | unde
   const s = (performance.now() - t0) / 1000;
   await link.stop();
   const rate = N / s;
-  const srv = serverPid ? `; server CPU ${((procCpuMs(serverPid) - c0) / 10 / s).toFixed(0)}% RSS ${procRssMb(serverPid).toFixed(0)} MB; device CPU ${selfCpu(m0, s)}% RSS ${rssMb()} MB` : `; CPU ${selfCpu(m0, s)}%`;
+  const me = process.cpuUsage(m0);
+  const meUs = (me.user + me.system) / N;
+  const srvUs = serverPid ? ((procCpuMs(serverPid) - c0) * 1000) / N : 0;
+  const srv = serverPid
+    ? `; server CPU ${((srvUs * N) / 1e4 / s).toFixed(0)}% = ${srvUs.toFixed(1)} us/record, RSS ${procRssMb(serverPid).toFixed(0)} MB; device CPU ${selfCpu(m0, s)}% = ${meUs.toFixed(1)} us/record, RSS ${rssMb()} MB`
+    : `; CPU ${selfCpu(m0, s)}% = ${meUs.toFixed(1)} us/record (device and server together)`;
   const vs = baseline ? ` (x${(rate / baseline).toFixed(2)} of baseline; target 20000: ${rate >= 20_000 ? 'MET' : 'NOT MET'})` : '';
   console.log(`${label}: ${N} records in ${s.toFixed(2)} s = ${Math.round(rate)} records/s${vs}${srv}`);
   return rate;
