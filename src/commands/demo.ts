@@ -40,8 +40,18 @@ async function startServer(dir: string, engine: string): Promise<{ proc: ChildPr
   const proc = spawn(self.cmd, [...self.args, 'server', '--listen', '127.0.0.1:0', '--db', join(dir, 'server.db'), '--ca', join(dir, 'ca'), '--engine', engine], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: process.env,
+    // its own process group: Ctrl-C reaches only the demo, which stops the agent
+    // first (so its last records get acked) and then the server
+    detached: true,
   });
-  const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
+  const killOnExit = () => proc.kill('SIGTERM');
+  process.on('exit', killOnExit);
+  const exited = new Promise<number | null>((r) =>
+    proc.on('exit', (c) => {
+      process.off('exit', killOnExit);
+      r(c);
+    }),
+  );
   let out = '';
   const port = await new Promise<number>((res, rej) => {
     const t = setTimeout(() => rej(new Error(`the demo server did not start within 20 s:\n${out}`)), 20_000);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/shared.js';
+import { waitFor } from '../helpers/wait.js';
 
 const cli = (args: string[], timeout = 90_000) => spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout });
 
@@ -26,6 +27,24 @@ describe('geostream demo (real processes: server child, agent on the sim board)'
       const dev = (JSON.parse(st.stdout) as { devices: Record<string, unknown>[] }).devices[0]!;
       expect(dev).toMatchObject({ device: 'DEMO-001', records: s.stored, duplicates: 0, handshakes: 1, firmware: expect.any(String) });
       expect(dev.lastLat7).toEqual(expect.any(Number));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('Ctrl-C (SIGINT) stops the agent first, then the server, with nothing lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-link-demo-'));
+    try {
+      const p = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli.ts'), 'demo', '--speed', '5', '--dir', dir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d: Buffer) => (err += String(d)));
+      const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+      await waitFor(() => /link online/.test(err), 60_000, 'demo progress line with the link online');
+      p.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const m = /stored (\d+) of (\d+) records \((\d+) still in the spool\)/.exec(err);
+      expect(m, err).not.toBeNull();
+      expect(Number(m![1]) + Number(m![3])).toBe(Number(m![2]));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
