@@ -70,7 +70,7 @@ export class DeviceLink {
 
   constructor(private readonly o: DeviceLinkOptions) {
     this.server = typeof o.server === 'string' ? parseHostPort(o.server) : o.server;
-    this.stateLog = new StateLog(o.log, 'link');
+    this.stateLog = new StateLog(o.log, 'server');
     this.core = new DeviceCore({
       device: o.device,
       firmware: o.firmware ?? 'unknown',

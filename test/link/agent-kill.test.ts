@@ -68,7 +68,7 @@ describe.each(availableEngines())('agent process SIGKILLed and restarted mid-str
       b.proc.kill('SIGTERM');
       expect(await b.exited).toBe(0);
       taken += b.taken();
-      expect(b.output()).toMatch(/link .*online/);
+      expect(b.output()).toMatch(/^INFO: link: server connecting -> online/m);
     } finally {
       await srv.stop();
     }
