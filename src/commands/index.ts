@@ -1,5 +1,7 @@
 import type { Command } from './command.js';
 import { versionCommand } from './version.js';
+import { nmeaCommand } from './nmea.js';
+import { runCommand } from './run.js';
 import { spoolCommand } from './spool.js';
 
 /**
@@ -8,5 +10,7 @@ import { spoolCommand } from './spool.js';
  */
 export const commands: Command[] = [
   versionCommand,
+  nmeaCommand,
+  runCommand,
   spoolCommand,
 ];
