@@ -712,7 +712,11 @@ export class Spool extends EventEmitter {
   /** Rewrites a segment without its corrupt blocks, so the same bit rot is not reported at every start. */
   private repair(seg: SegmentInfo): void {
     if (!this.segments.includes(seg)) return;
-    if (seg === this.active?.seg) return; // the active segment keeps its bad block; it is skipped on read
+    if (this.active && seg === this.active.seg) {
+      // stop appending to it: the next commit opens a fresh segment
+      this.closeQuietly(this.active.fd);
+      this.active = null;
+    }
     const recs = segmentRecords(this.fs.readFileSync(seg.path), seg);
     const rw = buildSegment(seg.path, seg.nameSeq, this.spoolId, seg.thinK, seg.afterSeq, recs);
     this.runPlans([{ seg, rewrite: rw }]);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Spool, type SpoolEntry } from '../../src/spool/index.js';
+import { Spool } from '../../src/spool/index.js';
 import { StatusBoard } from '../../src/status/board.js';
-import { FaultyFs, T0, memoryLogger, payloadFor, sleep, tempDir, type FsOp } from './helpers.js';
+import { FaultyFs, T0, expectIntact, memoryLogger, payloadFor, sleep, tempDir, type FsOp } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -28,14 +28,6 @@ function setup(extra: Record<string, unknown> = {}) {
   return { t, fs, status, log, lines, opts };
 }
 
-function expectAllIntact(all: SpoolEntry[], bySeq: Map<number, number>): void {
-  let prev = 0;
-  for (const e of all) {
-    expect(e.seq).toBeGreaterThan(prev);
-    prev = e.seq;
-    if (e.kind === 'data') expect(Buffer.from(e.payload).equals(Buffer.from(payloadFor(bySeq.get(e.seq)!)))).toBe(true);
-  }
-}
 
 describe.each([
   ['EIO on fdatasync', ['fdatasync'] as FsOp[], 'EIO'],
@@ -88,7 +80,7 @@ describe.each([
     const all = s2.read(0, 1e9);
     expect(all.filter((e) => e.kind === 'data').length).toBe(n);
     expect(all.filter((e) => e.kind === 'gap')).toEqual([]);
-    expectAllIntact(all, bySeq);
+    expectIntact(all, bySeq);
     await s2.close();
   });
 });
@@ -114,7 +106,7 @@ describe('storage failure, bounded memory', () => {
     // the oldest were dropped: what is kept is the newest, without holes
     expect(data[data.length - 1]!.seq).toBe(2000);
     expect(data[data.length - 1]!.seq - data[0]!.seq).toBe(data.length - 1);
-    expectAllIntact(all, bySeq);
+    expectIntact(all, bySeq);
     await s.close();
   });
 
