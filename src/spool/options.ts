@@ -61,3 +61,11 @@ export function resolveOptions(o: SpoolOptions): ResolvedOptions {
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** The `spool` section of a validated config file, as SpoolOptions (the agent adds clock, log, status). */
+export function spoolOptionsFromConfig(
+  c: { dir: string; segmentBytes: number; capacityBytes: number; commitIntervalMs: number; commitBytes: number; fsync: 'group' | 'always'; ringBytes: number },
+  deps: Pick<SpoolOptions, 'clock' | 'log' | 'status'> = {},
+): SpoolOptions {
+  return { ...c, ...deps };
+}

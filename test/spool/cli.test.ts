@@ -79,3 +79,17 @@ describe('geostream spool', () => {
     }
   });
 });
+
+describe('spool config section', () => {
+  it('defaults every key, maps 1:1 to SpoolOptions, and names a bad key', async () => {
+    const { validate } = await import('../../src/config/schema.js');
+    const { spoolSpec } = await import('../../src/spool/config-spec.js');
+    const { spoolOptionsFromConfig, resolveOptions } = await import('../../src/spool/options.js');
+    const c = validate(spoolSpec, { dir: '/tmp/sp' }, 'vehicle.json', 'spool');
+    expect(c).toEqual({ dir: '/tmp/sp', segmentBytes: 4194304, capacityBytes: 67108864, commitIntervalMs: 1000, commitBytes: 262144, fsync: 'group', ringBytes: 2097152 });
+    expect(() => resolveOptions(spoolOptionsFromConfig(c))).not.toThrow();
+    expect(() => validate(spoolSpec, { fsync: 'sometimes' }, 'vehicle.json', 'spool')).toThrow(/vehicle.json: key 'spool.fsync': expected one of "group", "always"/);
+    expect(() => validate(spoolSpec, { capcity: 1 }, 'vehicle.json', 'spool')).toThrow(/key 'spool.capcity': unknown key/);
+    expect(() => resolveOptions({ dir: '/x', segmentBytes: 16384, capacityBytes: 20000 })).toThrow(/capacityBytes must be at least 4 segments/);
+  });
+});
