@@ -251,10 +251,16 @@ export class Spool extends EventEmitter {
   }
 
   private reportCorrupt(c: CorruptRegion): void {
-    this.totals.corruptBytes += c.bytes;
     const missing = c.nextSeq > 0 ? c.nextSeq - c.prevSeq - 1 : 0;
     // At most one record per 6 bytes fits in the bad stretch; seq holes may also be thinning or lease skips.
     const lost = Math.min(missing, Math.floor(c.bytes / 6));
+    if (lost === 0 && c.tail) {
+      // The end of a segment a crash or a failed write left behind; the next segment goes on without a hole.
+      this.totals.tornBytes += c.bytes;
+      this.log.warn(`spool: ${c.seg.path}: cut a torn tail of ${c.bytes} bytes (nothing missing)`);
+      return;
+    }
+    this.totals.corruptBytes += c.bytes;
     this.log.error(`spool: ${c.seg.path}: ${c.reason} at offset ${c.offset}; skipped ${c.bytes} bytes${lost > 0 ? `, up to ${lost} records (seq ${c.prevSeq + 1}..${c.nextSeq - 1})` : ''}`);
     if (lost > 0) {
       this.noteLoss('corrupt', { fromSeq: c.prevSeq + 1, toSeq: c.nextSeq - 1, fromTimeMs: c.prevTimeMs, toTimeMs: c.nextTimeMs || c.prevTimeMs, lost, reason: 'corrupt' });
@@ -792,7 +798,7 @@ export class Spool extends EventEmitter {
         if (bad && !seg.badBlocks.has(k) && e === Math.min((k + 1) * BLOCK_BYTES, seg.size)) {
           // bit rot since the spool was opened: never deliver it, report it once
           seg.badBlocks.add(k);
-          this.reportCorrupt({ seg, block: k, offset: bad.offset + base, bytes: bad.end - bad.offset, reason: bad.reason, prevSeq: seg.blockFirst[k] || 0, prevTimeMs: seg.minTimeMs, nextSeq: seg.blockFirst[k + 1] || 0, nextTimeMs: seg.maxTimeMs });
+          this.reportCorrupt({ seg, block: k, offset: bad.offset + base, bytes: bad.end - bad.offset, reason: bad.reason, prevSeq: seg.blockFirst[k] || 0, prevTimeMs: seg.minTimeMs, nextSeq: seg.blockFirst[k + 1] || seg.maxSeq + 1, nextTimeMs: seg.maxTimeMs, tail: false });
           this.pendingRepairs.push(seg);
         }
         if (!more) return false;

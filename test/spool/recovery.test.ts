@@ -148,6 +148,27 @@ describe('spool recovery', () => {
     }
   });
 
+  it('bit rot that appears while the spool is open is never delivered and becomes a gap marker', async () => {
+    const d = dir();
+    const bySeq = await fill(d, 1000);
+    const s = await Spool.open({ dir: d, ...small });
+    const files = segFiles(d);
+    const buf = readFileSync(join(d, files[1]!));
+    buf[5000]! ^= 0x01; // block 1 of the second segment
+    writeFileSync(join(d, files[1]!), buf);
+    const all = readAll(s);
+    expectIntact(all, bySeq);
+    const missing = 1000 - all.length;
+    expect(missing).toBeGreaterThan(0);
+    await s.flush(); // the loss is written as a gap marker at the next commit
+    const gaps = readAll(s).filter((e) => e.kind === 'gap');
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]!.gap!.reason).toBe('corrupt');
+    expect(gaps[0]!.gap!.lost).toBeGreaterThanOrEqual(missing);
+    expect(s.stats().corruptBytes).toBeGreaterThan(0);
+    await s.close();
+  });
+
   it('seqs keep increasing after every segment was acknowledged and deleted', async () => {
     const d = dir();
     await fill(d, 500);
