@@ -286,7 +286,7 @@ export class Spool extends EventEmitter {
     if (payload.length > MAX_PAYLOAD) throw new RangeError(`spool: payload of ${payload.length} bytes exceeds the maximum of ${MAX_PAYLOAD}`);
     if (!Number.isSafeInteger(timeMs)) throw new RangeError(`spool: timeMs must be an integer, got ${timeMs}`);
     const seq = this.next++;
-    this.push({ seq, timeMs, kind: 'data', payload });
+    this.push({ seq, timeMs, kind: 'data', payload: payload.slice() }); // the caller may reuse its buffer
     this.stat.payloadBytes += payload.length;
     this.afterAppend();
     return seq;
