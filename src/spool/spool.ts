@@ -93,12 +93,13 @@ const REC_OVERHEAD = 16;
 /**
  * The crash-safe store-and-forward spool: a segmented append-only log with group commit,
  * recovery, bounded capacity with thinning and gap markers, and storage-fault survival.
- * Events: 'commit'(seq), 'fault'(why | null), 'loss'(LossEvent).
+ * Events: 'commit'(seq) durable commit, 'readable'(seq) committedSeq advanced (durable commit,
+ * or a record held in memory while storage fails), 'fault'(why | null), 'loss'(LossEvent).
  *
- * Durability: a record is durable once a 'commit' with a seq >= its seq was emitted.
- * read() returns only durable records, plus, while storage is failing, records held in memory
- * whose seqs are covered by the durable seq lease (see cursor.ts), so a seq the server may
- * have seen is never reused.
+ * Durability: a record is durable once a 'commit' with a seq >= its seq was emitted
+ * (durableSeq). read() returns only durable records, plus, while storage is failing, records
+ * held in memory whose seqs are covered by the durable seq lease (see cursor.ts), so a seq the
+ * server may have seen is never reused.
  */
 export class Spool extends EventEmitter {
   private readonly o: ResolvedOptions;
@@ -165,7 +166,16 @@ export class Spool extends EventEmitter {
   get nextSeq(): number {
     return this.next;
   }
+  /**
+   * The highest seq the link may send: durable records, and while storage fails, records held
+   * in memory whose seqs the durable lease covers (so a truck with a dead card still reports).
+   * Advances emit 'readable'(seq); durable commits also emit 'commit'(seq).
+   */
   get committedSeq(): number {
+    return Math.max(this.committed, this.readableRingTop());
+  }
+  /** The highest seq durable on the card (everything up to it survives a power cut). */
+  get durableSeq(): number {
     return this.committed;
   }
   get ackedSeq(): number {
@@ -311,7 +321,12 @@ export class Spool extends EventEmitter {
   }
 
   private afterAppend(): void {
-    if (this.health.fault !== null || this.closed) return;
+    if (this.closed) return;
+    if (this.health.fault !== null) {
+      const top = this.readableRingTop();
+      if (top > this.committed) this.emit('readable', top);
+      return;
+    }
     if (this.o.fsync === 'always') {
       if (!this.inSyncCommit && this.committing === null) this.commitSync();
       return;
@@ -501,6 +516,7 @@ export class Spool extends EventEmitter {
     this.stat.commits++;
     this.health.ok();
     this.emit('commit', this.committed);
+    this.emit('readable', this.committed);
     this.runPlans(prep.plans);
   }
 

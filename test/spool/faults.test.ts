@@ -46,16 +46,19 @@ describe.each([
     };
     add(300);
     await s.flush();
-    expect(s.committedSeq).toBe(300);
+    expect(s.durableSeq).toBe(300);
 
     fs.failOn(ops, code);
     add(300);
     await s.flush(); // resolves: a storage fault is not the caller's crash
     expect(s.fault).toMatch(new RegExp(code));
     expect(status.snapshot().faults.storage).toMatch(new RegExp(code));
-    expect(s.committedSeq).toBe(300);
-    // while failing: records stay readable from memory (covered by the seq lease)
+    expect(s.durableSeq).toBe(300);
+    // while failing: records stay readable from memory (covered by the seq lease), for the link to send
     expect(s.read(0, 1e9).length).toBe(600);
+    expect(s.committedSeq).toBe(600);
+    s.ack(450); // the server stored some of them: they need no disk any more
+    expect(s.ackedSeq).toBe(450);
     const injectedBefore = fs.injected;
     for (let k = 0; k < 10; k++) {
       add(20); // appends never throw
@@ -69,7 +72,7 @@ describe.each([
     expect(lines.filter((l) => l.startsWith('storage') && l.includes('failed')).length).toBe(1);
 
     fs.heal();
-    await until(() => s.committedSeq >= n);
+    await until(() => s.durableSeq >= n);
     expect(s.fault).toBeNull();
     expect(status.snapshot().faults.storage).toBeUndefined();
     expect(faults).toEqual([expect.stringMatching(code), null]);
@@ -78,7 +81,7 @@ describe.each([
 
     const s2 = await Spool.open({ dir: opts.dir, segmentBytes: 16384, capacityBytes: 1 << 20 });
     const all = s2.read(0, 1e9);
-    expect(all.filter((e) => e.kind === 'data').length).toBe(n);
+    expect(all.filter((e) => e.kind === 'data').length).toBe(n - 450); // everything not acknowledged
     expect(all.filter((e) => e.kind === 'gap')).toEqual([]);
     expectIntact(all, bySeq);
     await s2.close();
@@ -123,7 +126,7 @@ describe('storage failure, bounded memory', () => {
     const seq = s.append(payloadFor(1), T0 + 1);
     expect(seq).toBeGreaterThan(1);
     fs.heal();
-    await until(() => s.committedSeq >= seq);
+    await until(() => s.durableSeq >= seq);
     expect(s.read(0, 10).map((e) => e.seq)).toEqual([1, seq]);
     await s.close();
   });
@@ -132,12 +135,12 @@ describe('storage failure, bounded memory', () => {
     const { fs, opts } = setup({ fsync: 'always' });
     const s = await Spool.open(opts);
     expect(s.append(payloadFor(0), T0)).toBe(1);
-    expect(s.committedSeq).toBe(1); // durable before append returned
+    expect(s.durableSeq).toBe(1); // durable before append returned
     fs.failOn(['fsyncSync', 'fdatasync'], 'EIO');
     expect(() => s.append(payloadFor(1), T0 + 1)).not.toThrow();
-    expect(s.committedSeq).toBe(1);
+    expect(s.durableSeq).toBe(1);
     fs.heal();
-    await until(() => s.committedSeq === 2);
+    await until(() => s.durableSeq === 2);
     await s.close();
   });
 });
