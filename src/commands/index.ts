@@ -3,6 +3,7 @@ import { versionCommand } from './version.js';
 import { nmeaCommand } from './nmea.js';
 import { runCommand } from './run.js';
 import { spoolCommand } from './spool.js';
+import { caCommand } from './ca.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -13,4 +14,5 @@ export const commands: Command[] = [
   nmeaCommand,
   runCommand,
   spoolCommand,
+  caCommand,
 ];
