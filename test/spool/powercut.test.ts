@@ -92,7 +92,7 @@ describe.each([
       ackedAtCut = Math.max(ackedAtCut, s2.ackedSeq);
       await s2.close();
     }
-    expect(torn).toBeGreaterThan(10); // the model really tore writes
+    expect(torn).toBeGreaterThanOrEqual(rounds / 20); // the model really tore writes
     expect(checkedCommitted).toBeGreaterThan(1000);
     if (capacityBytes < 1 << 20) expect(reported).toBeGreaterThan(0); // thinning really happened
   }, 120_000);
