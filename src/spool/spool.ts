@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../log.js';
+import type { StatusBoard } from '../status/board.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { BLOCK_BYTES, CURSOR_FILE, MAX_PAYLOAD, SEGMENT_HEADER_BYTES, SEQ_LEASE_STEP, THIN_MAX_K, TMP_SUFFIX, segmentName } from './constants.js';
 import { emptyTotals, writeCursor, type CursorState, type LossTotals } from './cursor.js';
@@ -107,7 +108,8 @@ export class Spool extends EventEmitter {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly health: StorageHealth;
-  spoolId = '';
+  private readonly status: StatusBoard | undefined;
+  private id = '';
   private segments: SegmentInfo[] = [];
   private active: Active | null = null;
   private pending: Rec[] = [];
@@ -143,6 +145,7 @@ export class Spool extends EventEmitter {
     this.fs = opts.fs ?? realFs;
     this.log = opts.log ?? silentLogger();
     this.clock = opts.clock ?? systemClock;
+    this.status = opts.status;
     this.health = new StorageHealth(this.log, opts.status, this, this.o.retryMinMs, this.o.retryMaxMs);
   }
 
@@ -161,6 +164,33 @@ export class Spool extends EventEmitter {
       throw err;
     }
     return s;
+  }
+
+  /** Random id of this spool (32 hex digits), created with it and persisted: a wiped card gets a new one. */
+  get spoolId(): string {
+    return this.id;
+  }
+
+  /**
+   * Records not yet acknowledged (on disk and in memory), from the index: cheap enough to call
+   * after every commit (it is published to the StatusBoard as the backlog).
+   */
+  get backlog(): number {
+    let n = this.pending.length + this.inflight.length;
+    for (const seg of this.segments) {
+      if (seg.maxSeq <= this.acked) continue;
+      if (seg.minSeq > this.acked) {
+        n += seg.records;
+        continue;
+      }
+      for (let b = 0; b < seg.blockFirst.length; b++) {
+        const first = seg.blockFirst[b]!;
+        const next = seg.blockFirst[b + 1] || seg.maxSeq + 1;
+        if (first === 0 || next - 1 <= this.acked) continue;
+        n += first > this.acked ? seg.blockCount[b]! : Math.min(seg.blockCount[b]!, next - 1 - this.acked);
+      }
+    }
+    return n;
   }
 
   get nextSeq(): number {
@@ -206,7 +236,7 @@ export class Spool extends EventEmitter {
     for (const n of r.notes) this.log.warn(`spool: ${n}`);
     if (r.cursorProblem) this.log.warn(`spool: ${CURSOR_FILE} is unusable (${r.cursorProblem}); rebuilding it from the segments`);
     for (const u of r.unreadable) this.log.error(`spool: cannot read ${u.path} (${u.why}); skipped`);
-    this.spoolId = r.cursor?.spoolId ?? r.headerSpoolId ?? randomBytes(16).toString('hex');
+    this.id = r.cursor?.spoolId ?? r.headerSpoolId ?? randomBytes(16).toString('hex');
     if (r.cursor && r.headerSpoolId && r.cursor.spoolId !== r.headerSpoolId) throw new Error(`spool ${dir}: ${CURSOR_FILE} has spool id ${r.cursor.spoolId} but the segments ${r.headerSpoolId}`);
     if (r.cursor) this.totals = r.cursor.totals;
     this.segments = r.segments;
@@ -515,6 +545,7 @@ export class Spool extends EventEmitter {
     this.stat.bytesWritten += prep.bytes;
     this.stat.commits++;
     this.health.ok();
+    this.status?.setBacklog(this.backlog);
     this.emit('commit', this.committed);
     this.emit('readable', this.committed);
     this.runPlans(prep.plans);
@@ -662,6 +693,7 @@ export class Spool extends EventEmitter {
       this.pendingBytes = 0;
       for (const r of keep) this.push(r);
     }
+    this.status?.setBacklog(this.backlog);
     this.cursorDirty = true;
     if (this.cursorTimer === null && !this.closed) {
       const wait = Math.max(0, this.lastCursorWrite + this.o.cursorIntervalMs - this.clock.now());

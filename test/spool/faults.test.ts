@@ -59,6 +59,8 @@ describe.each([
     expect(s.committedSeq).toBe(600);
     s.ack(450); // the server stored some of them: they need no disk any more
     expect(s.ackedSeq).toBe(450);
+    expect(status.snapshot().backlog).toBe(150);
+    expect(s.backlog).toBe(150);
     const injectedBefore = fs.injected;
     for (let k = 0; k < 10; k++) {
       add(20); // appends never throw
