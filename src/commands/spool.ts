@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseCommandArgs, numberOption, withSubcommands, type CliIO, type Command } from './command.js';
 import { UsageError } from '../errors.js';
@@ -114,8 +115,9 @@ function checkLine(line: string): { o: Record<string, unknown>; timeMs: number }
   return { o: o as Record<string, unknown>, timeMs };
 }
 
-async function withSpool<T>(dir: string, io: CliIO, f: (s: Spool) => T | Promise<T>): Promise<T> {
-  const spool = await Spool.open({ dir, log: stderrLogger(io) });
+async function withSpool<T>(dir: string, io: CliIO, readOnly: boolean, f: (s: Spool) => T | Promise<T>): Promise<T> {
+  if (!existsSync(dir)) throw new Error(`no spool at ${dir} (no such directory)`);
+  const spool = await Spool.open({ dir, log: stderrLogger(io), readOnly });
   try {
     return await f(spool);
   } finally {
@@ -130,12 +132,12 @@ const dump: Command = {
 
 Prints each stored record not yet acknowledged (or from SEQ; --all: from the oldest kept) as a
 JSON line with its "seq". Gap markers print as {"seq":N,"gap":{fromSeq,toSeq,fromTimeMs,toTimeMs,lost,reason}}.
-Opening the spool runs recovery (cuts a torn tail, reports corruption).`,
+Reads only (no lock, no repair): safe next to a running agent.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { ...dirOpt, from: { type: 'string' }, all: { type: 'boolean' } }, false);
     const dir = needDir(values.dir);
     const from = numberOption('from', values.from, 0);
-    return withSpool(dir, io, (s) => {
+    return withSpool(dir, io, true, (s) => {
       let next = from ?? (values.all ? 0 : s.ackedSeq + 1);
       for (;;) {
         const batch = s.read(next, 1000);
@@ -156,10 +158,11 @@ const stats: Command = {
   usage: `Usage: geostream spool stats --dir D
 
 Prints JSON: records, bytes, oldest/newest seq and time, acked seq, gaps, dropped and thinned
-counts (life totals), bytes written since start (this process: recovery only), and more.`,
+counts (life totals), bytes written since start (0: it opens the spool read-only, safe next to
+a running agent), and more.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, dirOpt, false);
-    return withSpool(needDir(values.dir), io, (s) => {
+    return withSpool(needDir(values.dir), io, true, (s) => {
       const st = s.stats();
       io.stdout.write(`${JSON.stringify({ ...st, oldestTime: iso(st.oldestTimeMs), newestTime: iso(st.newestTimeMs) }, null, 2)}\n`);
       return 0;
@@ -179,7 +182,7 @@ needed. Prints "acked N" (N is at most the newest committed seq).`,
     if (positionals.length !== 1) throw new UsageError('expected exactly one SEQ');
     const seq = numberOption('SEQ', positionals[0], 0)!;
     if (!Number.isSafeInteger(seq)) throw new UsageError(`SEQ: expected an integer, got "${positionals[0]}"`);
-    return withSpool(needDir(values.dir), io, (s) => {
+    return withSpool(needDir(values.dir), io, false, (s) => {
       s.ack(seq);
       io.stdout.write(`acked ${s.ackedSeq}\n`);
       return 0;

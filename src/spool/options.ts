@@ -20,6 +20,8 @@ export interface SpoolOptions {
   ringBytes?: number;
   /** the ack cursor is persisted at most this often (default 30 s): after a crash at most this much acknowledged data is sent again (the server deduplicates); a longer interval saves flash writes */
   cursorIntervalMs?: number;
+  /** open for reading only: no lock, no writes, no repairs (dump/stats next to a running agent) */
+  readOnly?: boolean;
   retryMinMs?: number;
   retryMaxMs?: number;
   clock?: Clock;
@@ -28,7 +30,7 @@ export interface SpoolOptions {
   fs?: SpoolFs;
 }
 
-export type ResolvedOptions = Required<Omit<SpoolOptions, 'clock' | 'log' | 'status' | 'fs'>>;
+export type ResolvedOptions = Required<Omit<SpoolOptions, 'clock' | 'log' | 'status' | 'fs' | 'readOnly'>>;
 
 export const spoolDefaults = {
   segmentBytes: 4 * 1024 * 1024,

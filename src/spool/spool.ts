@@ -109,6 +109,7 @@ export class Spool extends EventEmitter {
   private readonly clock: Clock;
   private readonly health: StorageHealth;
   private readonly status: StatusBoard | undefined;
+  private readonly readOnly: boolean;
   private id = '';
   private segments: SegmentInfo[] = [];
   private active: Active | null = null;
@@ -146,6 +147,7 @@ export class Spool extends EventEmitter {
     this.log = opts.log ?? silentLogger();
     this.clock = opts.clock ?? systemClock;
     this.status = opts.status;
+    this.readOnly = opts.readOnly === true;
     this.health = new StorageHealth(this.log, opts.status, this, this.o.retryMinMs, this.o.retryMaxMs);
   }
 
@@ -226,6 +228,10 @@ export class Spool extends EventEmitter {
 
   private async recover(): Promise<void> {
     const { dir } = this.o;
+    if (this.readOnly) {
+      this.recoverReadOnly();
+      return;
+    }
     try {
       this.fs.mkdirSync(dir);
     } catch (err) {
@@ -268,6 +274,24 @@ export class Spool extends EventEmitter {
     } else this.scheduleRetry(this.o.retryMinMs);
     const total = this.segments.reduce((n, s) => n + s.records, 0);
     this.log.info(`spool: ${dir}: ${total} records in ${this.segments.length} segments, acked ${this.acked}, next seq ${this.next}`);
+  }
+
+  /**
+   * Read-only open (technicians' dump and stats, also next to a running agent): no lock, no
+   * writes, no repairs; what recovery would cut or report is only logged.
+   */
+  private recoverReadOnly(): void {
+    const r = recover(this.fs, this.o.dir);
+    this.id = r.cursor?.spoolId ?? r.headerSpoolId ?? '';
+    if (r.cursor) this.totals = r.cursor.totals;
+    this.segments = r.segments;
+    const maxSeq = this.segments.length ? this.segments[this.segments.length - 1]!.maxSeq : 0;
+    this.acked = this.durableAcked = r.cursor?.acked ?? 0;
+    this.committed = Math.max(maxSeq, this.acked);
+    this.next = Math.max(maxSeq + 1, this.acked + 1, r.cursor?.lease ?? 0, 1);
+    this.lease = 0;
+    if (r.tornBytes > 0) this.log.info(`spool: ${r.tornBytes} bytes after the last complete frame (being written, or a torn tail the agent will cut)`);
+    for (const c of r.corrupt) this.log.warn(`spool: ${c.seg.path}: ${c.reason} at offset ${c.offset}; ${c.bytes} bytes skipped (not delivered)`);
   }
 
   private tailPath(r: { segments: SegmentInfo[] }): string | undefined {
@@ -323,6 +347,7 @@ export class Spool extends EventEmitter {
    */
   append(payload: Uint8Array, timeMs: number): number {
     if (this.closed) throw new Error('spool is closed');
+    if (this.readOnly) throw new Error('spool is open read-only');
     if (payload.length > MAX_PAYLOAD) throw new RangeError(`spool: payload of ${payload.length} bytes exceeds the maximum of ${MAX_PAYLOAD}`);
     if (!Number.isSafeInteger(timeMs)) throw new RangeError(`spool: timeMs must be an integer, got ${timeMs}`);
     const seq = this.next++;
@@ -682,6 +707,7 @@ export class Spool extends EventEmitter {
   /** Cumulative acknowledgement: every record with seq <= seq was stored by the server. */
   ack(seq: number): void {
     if (!Number.isSafeInteger(seq)) throw new RangeError(`spool: ack seq must be an integer, got ${seq}`);
+    if (this.readOnly) throw new Error('spool is open read-only');
     const top = Math.max(this.committed, this.readableRingTop());
     const a = Math.min(seq, top);
     if (a <= this.acked) return;
@@ -928,6 +954,11 @@ export class Spool extends EventEmitter {
   /** Commits what is waiting, writes the cursor (lease = next seq, so seqs stay dense) and closes files. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.readOnly) {
+      this.closed = true;
+      for (const p of [...this.readFds.keys()]) this.closeReadFd(p);
+      return;
+    }
     await this.flush();
     this.closed = true;
     for (const t of [this.commitTimer, this.retryTimer, this.cursorTimer]) if (t) clearTimeout(t);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
 import { main } from '../../src/cli.js';
 import { tempDir } from './helpers.js';
 
@@ -65,6 +66,22 @@ describe('geostream spool', () => {
     expect(st.spoolId).toMatch(/^[0-9a-f]{32}$/);
     const d = await run(['spool', 'dump', '--dir', t.dir]);
     expect(d.out.trim().split('\n')).toHaveLength(5);
+  });
+
+  it('dump and stats read a spool another process holds, without taking it over', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { Spool } = await import('../../src/spool/index.js');
+    const agent = await Spool.open({ dir: t.dir });
+    agent.append(Buffer.from(fix(1)), Date.UTC(2020, 6, 11, 22, 37, 1));
+    await agent.flush();
+    const d = await run(['spool', 'dump', '--dir', t.dir]);
+    expect(d.code).toBe(0);
+    expect(d.out).toMatch(/"seq":1,/);
+    const st = JSON.parse((await run(['spool', 'stats', '--dir', t.dir])).out) as { records: number; bytesWritten: number };
+    expect(st).toMatchObject({ records: 1, bytesWritten: 0 });
+    await agent.close();
+    expect((await run(['spool', 'stats', '--dir', join(t.dir, 'nope')])).err).toMatch(/no spool at/);
   });
 
   it('usage errors name the problem and exit 2', async () => {

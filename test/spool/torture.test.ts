@@ -121,6 +121,24 @@ async function torture(rounds: number, lane: number): Promise<{ records: number;
   return { records: n, commitsSeen };
 }
 
+describe('spool lock', () => {
+  it('a second writer is refused while a live process holds the spool, and takes over once it was killed', async () => {
+    const t = tempDir('geostream-spool-lock-');
+    cleanups.push(t.cleanup);
+    const child = spawn(process.execPath, [cli, 'spool', 'append', '--dir', t.dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += String(d)));
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const t0 = Date.now();
+    while (!/next seq/.test(err) && Date.now() - t0 < 10000) await sleep(5);
+    await expect(Spool.open({ dir: t.dir })).rejects.toThrow(new RegExp(`in use by process ${child.pid}`));
+    child.kill('SIGKILL');
+    await exited;
+    const s = await Spool.open({ dir: t.dir });
+    await s.close();
+  });
+});
+
 describe('spool crash torture', () => {
   it(`every committed record survives ${ROUNDS} SIGKILLs at random moments, intact and in order`, async () => {
     const per = Math.ceil(ROUNDS / PARALLEL);
