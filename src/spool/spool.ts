@@ -10,7 +10,7 @@ import { StorageHealth } from './fault.js';
 import { fsyncDir, realFs, type SpoolFs } from './fs.js';
 import { LossAccumulator, encodeGap, type GapInfo, type GapReason } from './gap.js';
 import { resolveOptions, type ResolvedOptions, type SpoolOptions } from './options.js';
-import { recover, type CorruptRegion } from './recovery.js';
+import { recover, type CorruptRegion, type Recovered } from './recovery.js';
 import { takeLock } from './lock.js';
 import { buildSegment, lossOf, segmentRecords, type Rec } from './rewrite.js';
 import { indexFrame, type SegmentInfo } from './segment-info.js';
@@ -189,12 +189,7 @@ export class Spool extends EventEmitter {
     for (const u of r.unreadable) this.log.error(`spool: cannot read ${u.path} (${u.why}); skipped`);
     this.id = r.cursor?.spoolId ?? r.headerSpoolId ?? randomBytes(16).toString('hex');
     if (r.cursor && r.headerSpoolId && r.cursor.spoolId !== r.headerSpoolId) throw new Error(`spool ${dir}: ${CURSOR_FILE} has spool id ${r.cursor.spoolId} but the segments ${r.headerSpoolId}`);
-    if (r.cursor) this.totals = r.cursor.totals;
-    this.segments = r.segments;
-    const maxSeq = this.segments.length ? this.segments[this.segments.length - 1]!.maxSeq : 0;
-    this.acked = this.durableAcked = r.cursor?.acked ?? 0;
-    this.committed = Math.max(maxSeq, this.acked);
-    this.next = Math.max(maxSeq + 1, this.acked + 1, r.cursor?.lease ?? 0, 1);
+    this.adopt(r);
     this.lease = r.cursor?.lease ?? 0;
     // What recovery dropped: torn tails are writes a crash interrupted (never committed);
     // corrupt blocks are losses and get a gap marker.
@@ -221,6 +216,16 @@ export class Spool extends EventEmitter {
     this.log.info(`spool: ${dir}: ${total} records in ${this.segments.length} segments, acked ${this.acked}, next seq ${this.next}`);
   }
 
+  /** Takes over what recovery found; the next seq is past everything on disk, the ack and the lease. */
+  private adopt(r: Recovered): void {
+    if (r.cursor) this.totals = r.cursor.totals;
+    this.segments = r.segments;
+    const maxSeq = this.segments.length ? this.segments[this.segments.length - 1]!.maxSeq : 0;
+    this.acked = this.durableAcked = r.cursor?.acked ?? 0;
+    this.committed = Math.max(maxSeq, this.acked);
+    this.next = Math.max(maxSeq + 1, this.acked + 1, r.cursor?.lease ?? 0, 1);
+  }
+
   /**
    * Read-only open (technicians' dump and stats, also next to a running agent): no lock, no
    * writes, no repairs; what recovery would cut or report is only logged.
@@ -228,13 +233,7 @@ export class Spool extends EventEmitter {
   private recoverReadOnly(): void {
     const r = recover(this.fs, this.o.dir);
     this.id = r.cursor?.spoolId ?? r.headerSpoolId ?? '';
-    if (r.cursor) this.totals = r.cursor.totals;
-    this.segments = r.segments;
-    const maxSeq = this.segments.length ? this.segments[this.segments.length - 1]!.maxSeq : 0;
-    this.acked = this.durableAcked = r.cursor?.acked ?? 0;
-    this.committed = Math.max(maxSeq, this.acked);
-    this.next = Math.max(maxSeq + 1, this.acked + 1, r.cursor?.lease ?? 0, 1);
-    this.lease = 0;
+    this.adopt(r);
     if (r.tornBytes > 0) this.log.info(`spool: ${r.tornBytes} bytes after the last complete frame (being written, or a torn tail the agent will cut)`);
     for (const c of r.corrupt) this.log.warn(`spool: ${c.seg.path}: ${c.reason} at offset ${c.offset}; ${c.bytes} bytes skipped (not delivered)`);
   }
