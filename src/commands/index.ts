@@ -4,6 +4,7 @@ import { nmeaCommand } from './nmea.js';
 import { runCommand } from './run.js';
 import { spoolCommand } from './spool.js';
 import { caCommand } from './ca.js';
+import { codecCommand } from './codec.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -15,4 +16,5 @@ export const commands: Command[] = [
   runCommand,
   spoolCommand,
   caCommand,
+  codecCommand,
 ];
