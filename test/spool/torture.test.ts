@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { Spool } from '../../src/spool/index.js';
+import { encodeRecord, recordFromFix } from '../../src/codec/index.js';
+import { fixFromJson } from '../../src/gnss/fix.js';
 import { bundleCli } from './child-cli.js';
 import { sleep, tempDir } from './helpers.js';
 
@@ -102,8 +104,9 @@ async function torture(rounds: number, lane: number): Promise<{ records: number;
       expect(e.seq).toBeGreaterThan(prev);
       prev = e.seq;
       expect(e.kind).toBe('data');
-      const want = sentLines[seqToLine.get(e.seq)!];
-      expect(Buffer.from(e.payload).toString('utf8')).toBe(want);
+      // the codec record of that line, carrying this seq
+      const want = encodeRecord(recordFromFix(fixFromJson(JSON.parse(sentLines[seqToLine.get(e.seq)!]!), 'sent'), e.seq));
+      expect(Buffer.from(e.payload).equals(Buffer.from(want))).toBe(true);
     }
     if (res.committed > 0) {
       commitsSeen++;
