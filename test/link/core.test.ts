@@ -4,6 +4,7 @@ import { MemSpool } from '../helpers/mem-spool.js';
 import { backoffDelay } from '../../src/link/core/backoff.js';
 import { CloseCode } from '../../src/link/core/close-codes.js';
 import { ServerCore } from '../../src/link/core/server-core.js';
+import { DeviceCore } from '../../src/link/core/device-core.js';
 import { encodeFrame, PROTOCOL_VERSION } from '../../src/link/core/frames.js';
 import type { RecordPacker } from '../../src/link/core/packing.js';
 
@@ -273,6 +274,16 @@ describe('server core refusals', () => {
     expect(last).toMatchObject({ kind: 'close', code: CloseCode.tooLarge });
   });
 
+  it('a second HELLO and a ninth data stream are protocol errors', () => {
+    const s1 = new ServerCore({ identity: 'truck-1', lookup: noStore, config: cfg });
+    s1.controlBytes(0, hello());
+    expect(s1.controlBytes(0, hello()).at(-1)).toMatchObject({ code: CloseCode.protocol, reason: 'second HELLO' });
+    const s2 = new ServerCore({ identity: 'truck-1', lookup: noStore, config: cfg });
+    s2.controlBytes(0, hello());
+    for (let i = 0; i < 8; i++) expect(s2.dataBytes(2 + 4 * i, Uint8Array.of(0x03))).toEqual([]);
+    expect(s2.dataBytes(2 + 4 * 8, Uint8Array.of(0x03)).at(-1)).toMatchObject({ code: CloseCode.protocol, reason: 'more than 8 data streams' });
+  });
+
   it('random bytes on any stream never escape as exceptions', () => {
     let seed = 42;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -284,6 +295,27 @@ describe('server core refusals', () => {
       if (len > 0) b[0] = 1 + (b[0]! % 8);
       expect(() => (i % 3 ? s.dataBytes(2, b) : s.controlBytes(0, b))).not.toThrow();
     }
+  });
+});
+
+describe('device core against a broken server', () => {
+  it('an ACK for a seq never sent closes the connection (the spool is not acked beyond what exists)', () => {
+    const p = new CorePipe();
+    p.start();
+    p.append(5);
+    const bad = encodeFrame({ type: 'ACK', ranges: [[1, 50]] });
+    p.apply(p.device.control(p.now, p.gen, bad));
+    expect(p.log.filter((o) => o.kind === 'close').at(-1)).toMatchObject({ code: CloseCode.protocol, reason: 'ACK for seq 50, never sent (next is 6)' });
+    expect(p.spool.ackedSeq).toBe(5);
+  });
+
+  it('a WELCOME for another spool is refused', () => {
+    const d = new DeviceCore({ device: 'truck-1', firmware: 't', schema: 1, spool: new MemSpool(), random: () => 0 });
+    const connect = d.start(0).find((o) => o.kind === 'connect')!;
+    d.connected(0, connect.gen);
+    const w = encodeFrame({ type: 'WELCOME', time: 0, spool: 'ffffffffffffffff', high: 0, stored: [], config: cfg });
+    expect(d.control(1, connect.gen, w).find((o) => o.kind === 'close')).toMatchObject({ code: CloseCode.protocol, reason: expect.stringMatching(/WELCOME for spool ffffffffffffffff, ours is a1b2c3d4e5f60718/) });
+    expect(d.state).toBe('backoff');
   });
 });
 
