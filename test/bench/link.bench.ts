@@ -163,7 +163,10 @@ async function vehicles(label: string, mk: (i: number, spool: TimedSpool) => Pro
       const lat = vs.flatMap((v) => v.spool.latencies);
       const expected = n * STEP_S;
       const p99 = pct(lat, 99);
-      const srv = serverPid ? `server CPU ${((procCpuMs(serverPid) - c0) / 10 / wall).toFixed(0)}% RSS ${procRssMb(serverPid).toFixed(0)} MB; load generator CPU ${selfCpu(m0, wall)}% RSS ${rssMb()} MB` : `CPU ${selfCpu(m0, wall)}% RSS ${rssMb()} MB`;
+      const srvMs = serverPid ? procCpuMs(serverPid) - c0 : 0;
+      const srv = serverPid
+        ? `server CPU ${(srvMs / 10 / wall).toFixed(0)}% = ${(srvMs / Math.max(1, lat.length)).toFixed(2)} ms/record, RSS ${procRssMb(serverPid).toFixed(0)} MB; load generator CPU ${selfCpu(m0, wall)}% RSS ${rssMb()} MB`
+        : `CPU ${selfCpu(m0, wall)}% RSS ${rssMb()} MB`;
       console.log(
         `${label} ${String(n).padStart(5)} vehicles at 1 Hz: ${lat.length}/${expected} records acked, fix->ack p50 ${pct(lat, 50).toFixed(1)} ms p99 ${p99.toFixed(1)} ms; ${srv}; ` +
           `connect ${setup.toFixed(1)} s; UDP datagrams dropped for a full receive buffer ${udpRcvbufErrors() - d0}; load avg ${loadavg()[0]!.toFixed(1)}`,
