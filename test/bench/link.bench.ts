@@ -97,7 +97,7 @@ function fill(spool: MemSpool, n: number): void {
     const f = fixes[i % fixes.length]!;
     const timeMs = f.timeMs + Math.floor(i / fixes.length) * span;
     const seq = spool.headSeq + 1;
-    spool.append(encodeRecord(withSyntheticSensors(recordFromFix({ ...f, timeMs }, seq), i)), timeMs);
+    spool.append(encodeRecord(withSyntheticSensors(recordFromFix({ ...f, timeMs }, seq), i % fixes.length % 60_000)), timeMs);
   }
 }
 
