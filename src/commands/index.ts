@@ -1,5 +1,7 @@
 import type { Command } from './command.js';
 import { versionCommand } from './version.js';
+import { sensorsCommand } from './sensors.js';
+import { gpioCommand } from './gpio.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -7,4 +9,6 @@ import { versionCommand } from './version.js';
  */
 export const commands: Command[] = [
   versionCommand,
+  sensorsCommand,
+  gpioCommand,
 ];
