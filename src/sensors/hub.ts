@@ -126,9 +126,10 @@ export class SensorHub extends EventEmitter {
   private async run(x: Slot): Promise<void> {
     x.busy = true;
     this.reads++;
+    const started = this.clock.now();
     try {
       const r = await x.s.sample();
-      this.ok(x, r);
+      this.ok(x, r, started);
     } catch (err) {
       this.failed(x, errorMessage(err));
     } finally {
@@ -136,11 +137,13 @@ export class SensorHub extends EventEmitter {
     }
   }
 
-  private ok(x: Slot, r: SampleResult | null): void {
+  private ok(x: Slot, r: SampleResult | null, started: number): void {
     const now = this.clock.now();
     x.failures = 0;
     x.lastError = undefined;
-    x.due = now + x.periodMs;
+    // Keep the cadence of the schedule (no drift by timer latency or read time);
+    // after a read that overran its period, go again now rather than in bursts.
+    x.due = Math.max(now, Math.min(x.due, started) + x.periodMs);
     if (r?.stale) {
       x.staleReads++;
       if (x.staleReads >= this.cfg.staleAfter) this.setState(x, 'stale', `${x.staleReads} stale reads in a row`);

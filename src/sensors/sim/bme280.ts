@@ -30,6 +30,8 @@ export class SimBme280 implements SimI2cDevice {
   private pointer = 0;
   private busyUntil = 0;
   private osrsH = 0;
+  /** Results of the running measurement, copied to 0xF7..0xFE when it completes. */
+  private pending: number[] | null = null;
   measurements = 0;
 
   constructor(
@@ -80,14 +82,19 @@ export class SimBme280 implements SimI2cDevice {
     // Pressure falls as adc_P rises.
     const adcP = ((ctrlMeas >> 2) & 7) === 0 ? 0x80000 : search((x) => -compensateP(c, x, tFine), -Math.round(e.pressurePa * 256), 0, 1 << 20);
     const adcH = this.osrsH === 0 ? 0x8000 : search((x) => compensateH(c, x, tFine), Math.round(e.humidityPct * 1024), 0, 1 << 16);
-    this.regs.set([adcP >> 12, (adcP >> 4) & 0xff, (adcP & 0x0f) << 4, adcT >> 12, (adcT >> 4) & 0xff, (adcT & 0x0f) << 4, adcH >> 8, adcH & 0xff], 0xf7);
+    this.pending = [adcP >> 12, (adcP >> 4) & 0xff, (adcP & 0x0f) << 4, adcT >> 12, (adcT >> 4) & 0xff, (adcT & 0x0f) << 4, adcH >> 8, adcH & 0xff];
   }
 
   onRead(length: number): Uint8Array {
+    const busy = this.now() < this.busyUntil;
+    if (!busy && this.pending) {
+      this.regs.set(this.pending, 0xf7);
+      this.pending = null;
+    }
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
       const reg = (this.pointer + i) & 0xff;
-      out[i] = reg === 0xf3 ? (this.now() < this.busyUntil ? 0x08 : 0x00) : this.regs[reg]!;
+      out[i] = reg === 0xf3 ? (busy ? 0x08 : 0x00) : this.regs[reg]!;
     }
     this.pointer = (this.pointer + length) & 0xff; // auto-increment
     return out;
