@@ -106,7 +106,7 @@ describe('SensorHub faults', () => {
     r.sim.bus.clearTranscript();
     r.clock.advance(1000);
     await r.hub.tick();
-    expect(r.sim.bus.transcript[0]).toEqual({ addr: 0x70, write: [0x01] });
+    expect(r.sim.bus.transcript.find((e) => e.addr === 0x70)).toEqual({ addr: 0x70, write: [0x01] });
     expect(r.hub.sensors().find((s) => s.name === 'tyre-front-left')!.failures).toBe(0);
   });
 
