@@ -31,6 +31,11 @@ for (let i = 0; i < 200 && !readFileSync(journal, 'utf8').includes('ready'); i++
 
 const out: Record<string, unknown> = {};
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
+/** The daemon removes gpioN/ just after reading unexport (the kernel does it before write() returns). */
+const gone = (p: string): boolean => {
+  for (let i = 0; i < 100 && existsSync(join(root, p)); i++) execFileSync('sleep', ['0.01']);
+  return !existsSync(join(root, p));
+};
 try {
   const gpio = new LinuxGpio(scenario === 'pi4' ? 'pinctrl-bcm2711' : 'pinctrl-rp1');
   out.chip = gpio.chipInfo();
@@ -46,6 +51,7 @@ try {
   const m = gpio.chipInfo().base + 13;
   out.activeLowLed = { activeLow: read(`gpio${m}/active_low`), direction: read(`gpio${m}/direction`) };
   inv.close();
+  out.activeLowGone = gone(`gpio${m}`);
   const ign = gpio.input(22, { edge: 'both', activeLow: true });
   const k = gpio.chipInfo().base + 22;
   out.input = { direction: read(`gpio${k}/direction`), edge: read(`gpio${k}/edge`), activeLow: read(`gpio${k}/active_low`) };
@@ -57,7 +63,7 @@ try {
     out.outOfRange = errorMessage(err);
   }
   gpio.close();
-  out.afterClose = { led: existsSync(join(root, `gpio${n}`)), input: existsSync(join(root, `gpio${k}`)) };
+  out.afterClose = { led: !gone(`gpio${n}`), input: !gone(`gpio${k}`) };
   try {
     new LinuxGpio('pinctrl-nope').chipInfo();
   } catch (err) {

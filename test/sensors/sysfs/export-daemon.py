@@ -63,18 +63,43 @@ def unexport(num):
     note("unexport %d" % num)
 
 
-def serve(fifo, handler):
+def split(data, valid):
+    """A FIFO loses write boundaries: two quick writes of bare numbers ("588", "593")
+    can arrive as "588593". Split greedily into the longest numbers that are valid."""
+    out, i = [], 0
+    while i < len(data):
+        for n in range(min(4, len(data) - i), 0, -1):
+            if valid(int(data[i:i + n])):
+                out.append(int(data[i:i + n]))
+                i += n
+                break
+        else:
+            note("bad request %r" % data[i:])
+            break
+    return out
+
+
+def in_chip(num):
+    return any(b <= num < b + n for b, n in chips())
+
+
+def exported(num):
+    return os.path.isdir(os.path.join(root, "gpio%d" % num))
+
+
+def serve(fifo, handler, valid):
     path = os.path.join(root, fifo)
     while True:
         with open(path) as f:
             data = f.read()
         for tok in data.split():
-            try:
-                handler(int(tok))
-            except ValueError:
+            if not tok.isdigit():
                 note("%s %r EINVAL" % (fifo, tok))
+                continue
+            for num in split(tok, valid) if len(tok) > 3 else [int(tok)]:
+                handler(num)
 
 
-threading.Thread(target=serve, args=("unexport", unexport), daemon=True).start()
+threading.Thread(target=serve, args=("unexport", unexport, exported), daemon=True).start()
 note("ready")
-serve("export", export)
+serve("export", export, in_chip)
