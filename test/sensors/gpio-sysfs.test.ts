@@ -1,12 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/shared.js';
 
 /** Runs the child under a private mount namespace; the fake tree vanishes with it. */
-function inNamespace(scenario: string): Record<string, unknown> {
-  const child = join(repoRoot, 'test', 'sensors', 'sysfs', 'child.ts');
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', '--', process.execPath, '--import', 'tsx', child, scenario], {
+function inNamespace(script: string, arg: string): Record<string, unknown> {
+  const child = join(repoRoot, 'test', 'sensors', 'sysfs', script);
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', '--', process.execPath, '--import', 'tsx', child, arg], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 30_000,
@@ -17,7 +19,7 @@ function inNamespace(scenario: string): Record<string, unknown> {
 
 describe('real onoff against a fake sysfs tree (private mount namespace)', () => {
   it('Pi 5: finds pinctrl-rp1 at base 571 among other chips, exports 571+line through the handshake, sets direction/value/edge/active_low, unexports on close', () => {
-    const o = inNamespace('pi5');
+    const o = inNamespace('child.ts', 'pi5');
     expect(o.error).toBeUndefined();
     expect(o.chip).toMatchObject({ label: 'pinctrl-rp1', base: 571, ngpio: 54 });
     expect(o.ledNumber).toBe(588);
@@ -35,10 +37,41 @@ describe('real onoff against a fake sysfs tree (private mount namespace)', () =>
   });
 
   it('Pi 4: pinctrl-bcm2711 at base 512, line 17 is sysfs 529', () => {
-    const o = inNamespace('pi4');
+    const o = inNamespace('child.ts', 'pi4');
     expect(o.error).toBeUndefined();
     expect(o.chip).toMatchObject({ label: 'pinctrl-bcm2711', base: 512 });
     expect(o.ledNumber).toBe(529);
     expect(o.journal).toContain('export 529');
+  });
+});
+
+describe('real onoff edges through a FUSE sysfs (pollable value files)', () => {
+  let dir = '';
+  let gpiofs = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sensors-gpiofs-'));
+    gpiofs = join(dir, 'gpiofs');
+    const src = join(repoRoot, 'test', 'sensors', 'sysfs', 'gpiofs.c');
+    const flags = spawnSync('pkg-config', ['--cflags', '--libs', 'fuse3'], { encoding: 'utf8' });
+    if (flags.status !== 0) throw new Error('pkg-config fuse3 failed: install libfuse3-dev and pkg-config (scripts/apt/sensors.txt)');
+    const cc = spawnSync('gcc', ['-O1', '-Wall', '-o', gpiofs, src, ...flags.stdout.trim().split(/\s+/)], { encoding: 'utf8' });
+    if (cc.status !== 0) throw new Error(`building gpiofs failed (gcc, libfuse3-dev): ${cc.stderr}`);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('EBUSY and EINVAL on export come back as GpioErrors that name the sysfs number and say what to do', () => {
+    const o = inNamespace('child-fuse.ts', gpiofs);
+    expect(o.error).toBeUndefined();
+    expect(o.busy).toEqual({ code: 'EBUSY', message: expect.stringMatching(/^GPIO 13 \(sysfs 584 = base 571 \+ 13 on pinctrl-rp1\): export refused with EBUSY: .*in use by a kernel driver/) });
+    expect(o.refused).toEqual({ code: 'EINVAL', message: expect.stringMatching(/^GPIO 4 \(sysfs 575 = base 571 \+ 4 on pinctrl-rp1\): export refused with EINVAL: .*base 512 on a Pi 4, 571 on a Pi 5/) });
+    // watch(): one callback per edge with the new level, through epoll(EPOLLPRI)
+    expect(o.edges).toEqual([1, 0, 1]);
+    // tach: 40 rising edges at 2 pulses/rev in a 1 s window
+    expect(o.tachCount).toBe(40);
+    expect(o.tachRpm).toBe(1200);
+    // ignition: active low, debounced 100 ms; a 30 ms dip produces no event
+    expect(o.ignitionInitial).toBe(false);
+    expect(o.ignition).toEqual([true, false]);
+    expect(o.journal).toEqual(expect.arrayContaining(['export 584 EBUSY', 'export 575 EINVAL', 'gpio588/active_low=1', 'gpio588/edge=both', 'gpio598/edge=rising', 'unexport 588', 'unexport 593', 'unexport 598']));
   });
 });
