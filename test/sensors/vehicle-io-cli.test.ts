@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
+import { cliIo } from '../helpers/cli-io.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,15 +14,7 @@ import { SimGpio } from '../../src/hal/sim/gpio.js';
 import { SimI2cBus } from '../../src/hal/sim/i2c.js';
 import { repoRoot } from '../helpers/shared.js';
 
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (d) => out.push(String(d)));
-  stderr.on('data', (d) => err.push(String(d)));
-  return { io: { stdout, stderr, stdin: new PassThrough() }, out: () => out.join(''), err: () => err.join('') };
-}
+const io = cliIo;
 
 function config(extra: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'sensors-cli-'));
