@@ -30,7 +30,9 @@ lint: $(NPM_STAMP)
 	npx eslint src test scripts
 
 test: deps build lint
-	npx vitest run
+	@mkdir -p out
+	npx vitest run --reporter=default --reporter=json --outputFile.json=out/vitest.json; rc=$$?; \
+	  node scripts/test-summary.mjs out/vitest.json; s=$$?; [ $$rc -eq 0 ] && exit $$s || exit $$rc
 
 demo: deps build
 	node dist/cli.js demo
