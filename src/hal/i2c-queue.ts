@@ -3,13 +3,18 @@ import { addressError, I2cError } from './i2c.js';
 /**
  * Runs one transaction at a time with a timeout on each: the shared core of the
  * real and simulated buses. A transaction that times out is abandoned (its late
- * result ignored) and the next one starts, so one hung device cannot stall the bus
- * for longer than the timeout.
+ * result ignored). Until the abandoned one has really finished (the kernel aborts a
+ * stuck transfer after its adapter timeout), the bus is held: the next transaction
+ * waits for it within its own timeout instead of issuing another ioctl, so blocked
+ * calls never pile up on libuv's small thread pool, which the rest of the agent
+ * (fs, dns) shares.
  */
 export class TransactionQueue {
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
   private pending = 0;
+  /** An abandoned transaction that has not settled yet. */
+  private stuck: Promise<unknown> | null = null;
 
   constructor(
     private readonly bus: string,
@@ -35,16 +40,35 @@ export class TransactionQueue {
     });
   }
 
-  private withTimeout<T>(addr: number, what: string, op: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new I2cError('closed', this.bus, addr, `${what}: bus closed`));
+  private async withTimeout<T>(addr: number, what: string, op: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new I2cError('closed', this.bus, addr, `${what}: bus closed`);
+    const deadline = performance.now() + this.timeoutMs;
+    if (this.stuck) {
+      // Wait (within this transaction's own timeout) for the abandoned one to end.
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((r) => (timer = setTimeout(() => r('expired'), this.timeoutMs)));
+      const r = await Promise.race([this.stuck.then(() => 'free' as const), expired]);
+      clearTimeout(timer);
+      if (r === 'expired') throw new I2cError('timeout', this.bus, addr, `${what}: bus still held by an abandoned transaction`);
+    }
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new I2cError('timeout', this.bus, addr, `${what}: no completion within ${this.timeoutMs} ms`)), this.timeoutMs);
       let p: Promise<T>;
       try {
         p = op();
       } catch (err) {
         p = Promise.reject(err);
       }
+      const timer = setTimeout(() => {
+        const held = p.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.stuck = held;
+        void held.then(() => {
+          if (this.stuck === held) this.stuck = null;
+        });
+        reject(new I2cError('timeout', this.bus, addr, `${what}: no completion within ${this.timeoutMs} ms`));
+      }, Math.max(1, deadline - performance.now()));
       p.then(
         (v) => {
           clearTimeout(timer);

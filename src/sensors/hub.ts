@@ -12,7 +12,7 @@ import type { SampleResult, Sampler } from './samplers.js';
 
 export type SensorsConfig = NonNullable<Infer<typeof sensorsSpec>>;
 
-export type SensorState = 'unknown' | 'ok' | 'failed' | 'stale';
+export type SensorState = 'unknown' | 'ok' | 'out-of-range' | 'failed' | 'stale';
 
 export interface SensorView {
   name: string;
@@ -37,7 +37,16 @@ interface Slot {
   lastError?: string;
   value: SampleResult | null;
   at: number;
+  /** 0..1, fixed per sensor: spreads retries. */
+  jitter: number;
   log: StateLog<SensorState>;
+}
+
+/** A stable number in [0, 1) from a name (FNV-1a). */
+function spread(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 2 ** 32;
 }
 
 export const DEFAULT_SENSORS_CONFIG: SensorsConfig = {
@@ -65,7 +74,7 @@ export const DEFAULT_SENSORS_CONFIG: SensorsConfig = {
  * - A value is kept until expiryPeriods × its period has passed without a fresh one,
  *   then it is absent (never sent stale).
  * - Readings outside the physical range keep their measured value and set the
- *   quantity's range bit.
+ *   quantity's range bit (state 'out-of-range', logged once; not a component failure).
  * Emits 'sample'(name) after each successful read.
  */
 export class SensorHub extends EventEmitter {
@@ -102,6 +111,7 @@ export class SensorHub extends EventEmitter {
         state: 'unknown',
         value: null,
         at: -Infinity,
+        jitter: spread(s.name),
         log: new StateLog<SensorState>(log, `sensor ${s.name}`),
       };
     });
@@ -153,8 +163,10 @@ export class SensorHub extends EventEmitter {
     if (r) {
       x.value = r;
       x.at = now;
-    }
-    this.setState(x, 'ok', r?.outOfRange ? 'reading out of range' : undefined);
+      const shown = Object.entries(r.fields).map(([k, v]) => `${k}=${v}`);
+      if (r.tyreKpa !== undefined) shown.push(`kPa=${r.tyreKpa}`);
+      this.setState(x, r.outOfRange ? 'out-of-range' : 'ok', r.outOfRange ? `${shown.join(' ') || 'no number'}: outside the physical range, reported as measured` : undefined);
+    } else if (x.state === 'failed' || x.state === 'stale') this.setState(x, 'ok');
     this.emit('sample', x.s.name);
   }
 
@@ -163,8 +175,10 @@ export class SensorHub extends EventEmitter {
     const now = this.clock.now();
     x.failures++;
     x.lastError = why;
+    // Doubling backoff with a per-sensor spread (0..25 %), so sensors that failed
+    // together (a stuck bus) do not retry in lockstep.
     const backoff = Math.min(this.cfg.maxBackoffMs, this.cfg.retryMs * 2 ** Math.min(30, x.failures - 1));
-    x.due = now + backoff;
+    x.due = now + backoff * (1 + x.jitter * 0.25);
     if (x.failures >= this.cfg.failAfter) this.setState(x, 'failed', why);
   }
 
@@ -172,7 +186,7 @@ export class SensorHub extends EventEmitter {
     const prev = x.state;
     x.state = state;
     const bad = state === 'failed' || state === 'stale';
-    x.log.set(state, detail, bad ? 'warn' : 'info');
+    x.log.set(state, detail, bad || state === 'out-of-range' ? 'warn' : 'info');
     if (prev === state) return;
     this.status?.setFault(`sensor:${x.s.name}`, bad ? `${state}: ${detail ?? ''}`.trim() : null);
     this.emit('state', x.s.name, state);

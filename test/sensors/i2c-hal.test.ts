@@ -20,12 +20,21 @@ describe('I2C transaction queue', () => {
     expect(maxActive).toBe(1);
   });
 
-  it('a hung transaction rejects with timeout and the next one still runs', async () => {
+  it('a hung transaction times out; until it really ends the bus fails fast (no pile-up of blocked ioctls); then it works again', async () => {
     const q = new TransactionQueue('t', 20);
-    const hung = q.run(0x10, 'read', () => new Promise(() => undefined));
-    const next = q.run(0x11, 'read', async () => 42);
+    let release!: () => void;
+    let started = 0;
+    const hung = q.run(0x10, 'read', () => new Promise<void>((r) => (release = r)));
     await expect(hung).rejects.toMatchObject({ kind: 'timeout', addr: 0x10 });
-    await expect(next).resolves.toBe(42);
+    const during = q.run(0x11, 'read', async () => {
+      started++;
+      return 42;
+    });
+    await expect(during).rejects.toThrow(/bus still held by an abandoned transaction/);
+    expect(started).toBe(0); // never issued while the bus is held
+    release();
+    await new Promise((r) => setTimeout(r, 0));
+    await expect(q.run(0x11, 'read', async () => 42)).resolves.toBe(42);
   });
 
   it('bounds the number of waiting transactions instead of growing without limit', async () => {

@@ -19,7 +19,7 @@ export interface SimI2cDevice {
 export type SimFault =
   | { kind: 'nack' } // address not acknowledged (unplugged, dead)
   | { kind: 'eio' } // transfer starts, then fails
-  | { kind: 'hang' }; // transaction never completes (clock stretched forever)
+  | { kind: 'hang' }; // SCL held low: the transfer completes only when the adapter gives up (hangMs)
 
 export interface SimTranscriptEntry {
   addr: number;
@@ -42,6 +42,11 @@ export class SimI2cBus implements I2cBus {
   transcriptLimit = 512;
   /** Counts completed transactions (for benchmarks and tests). */
   transactions = 0;
+  /**
+   * How long a hung transfer holds the bus before the adapter aborts it with a
+   * timeout (the i2c-bcm2835 driver gives up after about a second).
+   */
+  hangMs = 1000;
 
   constructor(name = 'sim-i2c', timeoutMs = 100) {
     this.name = name;
@@ -97,7 +102,10 @@ export class SimI2cBus implements I2cBus {
         if (--f.remaining <= 0) this.faults.delete(dev);
         if (f.fault.kind === 'nack') return Promise.reject(new I2cError('nack', this.name, addr, `${what}: no ACK`));
         if (f.fault.kind === 'eio') return Promise.reject(new I2cError('io', this.name, addr, `${what}: EIO`));
-        return new Promise<T>(() => undefined); // hang: never completes
+        return new Promise<T>((_, reject) => {
+          const t = setTimeout(() => reject(new I2cError('timeout', this.name, addr, `${what}: adapter timeout (SCL held low)`)), this.hangMs);
+          t.unref?.();
+        });
       }
       this.transactions++;
       return Promise.resolve(body(dev));
