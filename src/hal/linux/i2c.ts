@@ -29,7 +29,7 @@ export class LinuxI2cBus implements I2cBus {
       this.handle = i2c.openSync(this.busNumber).promisifiedBus();
       return this.handle;
     } catch (err) {
-      throw new I2cError('nodev', this.name, addr, `cannot open /dev/${this.name} (${errorCode(err) ?? errorMessage(err)}): enable I2C with dtparam=i2c_arm=on and load i2c-dev`);
+      throw new I2cError('nodev', this.name, addr, `cannot open /dev/${this.name} (${errorCode(err) ?? errorMessage(err)}): dtparam=i2c_arm=on in config.txt, i2c-dev loaded, user in group i2c`);
     }
   }
 
@@ -38,7 +38,8 @@ export class LinuxI2cBus implements I2cBus {
     const code = errorCode(err);
     const kind = i2cKindFromErrno(code);
     if (kind === 'nodev') this.dropHandle();
-    throw new I2cError(kind, this.name, addr, `${what}: ${code ?? errorMessage(err)}`);
+    const hint = kind === 'nodev' ? `: /dev/${this.name} is missing or not accessible (dtparam=i2c_arm=on in config.txt, i2c-dev loaded, user in group i2c)` : '';
+    throw new I2cError(kind, this.name, addr, `${what}: ${code ?? errorMessage(err)}${hint}`);
   }
 
   private dropHandle(): void {
