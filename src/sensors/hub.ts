@@ -189,6 +189,7 @@ export class SensorHub extends EventEmitter {
     x.log.set(state, detail, bad || state === 'out-of-range' ? 'warn' : 'info');
     if (prev === state) return;
     this.status?.setFault(`sensor:${x.s.name}`, bad ? `${state}: ${detail ?? ''}`.trim() : null);
+    this.status?.setDetail('sensors', Object.fromEntries(this.slots.map((y) => [y.s.name, y.state])));
     this.emit('state', x.s.name, state);
   }
 
