@@ -82,6 +82,8 @@ export class SensorHub extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private readonly tyreCount: number;
+  /** Fault bits of parts outside the schedule (e.g. an ignition input that could not be claimed). */
+  extraFaults = 0;
   /** Total reads attempted / failed (status details, benchmarks). */
   reads = 0;
   errors = 0;
@@ -196,7 +198,7 @@ export class SensorHub extends EventEmitter {
   /** The vehicle fields for a record made at `nowMs` (monotonic clock). */
   latest(nowMs = this.clock.now()): VehicleFields {
     const out: VehicleFields = {};
-    let faults = 0;
+    let faults = this.extraFaults;
     const tyres: (number | null)[] = Array.from({ length: this.tyreCount }, () => null);
     let anyTyre = false;
     for (const x of this.slots) {

@@ -11,6 +11,7 @@ import { errorMessage } from '../errors.js';
 import { checkBoardWiring } from './board-check.js';
 import { DEFAULT_SENSORS_CONFIG, SensorHub, type SensorsConfig } from './hub.js';
 import { Ignition } from './ignition.js';
+import { FAULT } from './faults.js';
 import { buildSamplers } from './samplers.js';
 import { buildSimBoard, type SimBoard } from './sim/board.js';
 import type { Sleep } from './chips/sleep.js';
@@ -70,11 +71,13 @@ export function startVehicleIo(o: VehicleIoOptions): VehicleIo {
   }
 
   let ignition: Ignition | null = null;
+  let ignitionFailed = false;
   const ign = o.board.gpio?.ignition;
   if (cfg.enabled && ign && gpio) {
     try {
       ignition = new Ignition(gpio, ign, o.clock, log, o.status);
     } catch (err) {
+      ignitionFailed = true;
       log.error(`ignition input unavailable: ${errorMessage(err)}`);
       o.status.setFault('sensor:ignition', errorMessage(err));
     }
@@ -82,6 +85,7 @@ export function startVehicleIo(o: VehicleIoOptions): VehicleIo {
 
   const samplers = cfg.enabled ? buildSamplers({ board: o.board, bus, gpio, now: () => o.clock.now(), sleep: o.sleep }) : [];
   const hub = new SensorHub(samplers, cfg, o.clock, log, o.status, ignition ? () => ignition!.state : undefined);
+  if (ignitionFailed) hub.extraFaults |= FAULT.ignition;
   hub.start();
 
   let leds: StatusLeds | null = null;

@@ -10,6 +10,7 @@ import { StatusBoard } from '../../src/status/board.js';
 import { systemClock } from '../../src/util/clock.js';
 import { startVehicleIo } from '../../src/sensors/vehicle-io.js';
 import { DEFAULT_SENSORS_CONFIG } from '../../src/sensors/hub.js';
+import { FAULT } from '../../src/sensors/faults.js';
 import { SimGpio } from '../../src/hal/sim/gpio.js';
 import { SimI2cBus } from '../../src/hal/sim/i2c.js';
 import { repoRoot } from '../helpers/shared.js';
@@ -94,6 +95,7 @@ describe('startVehicleIo', () => {
     expect(f['led:gnss']).toMatch(/in use/);
     expect(f['sensor:ignition']).toMatch(/in use/);
     expect(vio.ignition).toBeNull();
+    expect(vio.hub.latest().faults! & FAULT.ignition).toBe(FAULT.ignition);
     expect(vio.hub.sensors().find((s) => s.name === 'battery')!.lastError).toMatch(/nack/);
     await vio.stop();
   });
