@@ -78,11 +78,21 @@ async function share(seconds: number): Promise<number> {
   const wall = performance.now() - t0;
   const used = cpuMs(process.cpuUsage(c0));
   const v = io.hub.latest();
+  const rates = `${((io.hub.reads - reads0) / (wall / 1000)).toFixed(1)} sensor reads/s, ${((io.sim!.gpio.edges - edges0) / (wall / 1000)).toFixed(0)} tach edges/s, ${((io.leds!.writes - writes0) / (wall / 1000)).toFixed(1)} LED writes/s`;
+  // Same run with every chip unplugged (NACK): retries back off, CPU must not climb.
+  for (const dev of io.sim!.chips.values()) io.sim!.bus.fault(dev, { kind: 'nack' });
+  await sleep(3000); // past failAfter, into backoff
+  const c1 = process.cpuUsage();
+  const t1 = performance.now();
+  await sleep((seconds * 1000) / 2);
+  const deadShare = cpuMs(process.cpuUsage(c1)) / (performance.now() - t1);
+  const deadFaults = io.hub.latest().faults ?? 0;
   await io.stop();
   const agentShare = used / wall;
   console.log(`vehicle I/O on real timers for ${seconds} s (sim board: ${io.hub.sensorNames.length} sensors on schedule, tach, ignition, 3 LEDs):`);
-  console.log(`  ${((io.hub.reads - reads0) / (wall / 1000)).toFixed(1)} sensor reads/s, ${((io.sim!.gpio.edges - edges0) / (wall / 1000)).toFixed(0)} tach edges/s, ${((io.leds!.writes - writes0) / (wall / 1000)).toFixed(1)} LED writes/s; last rpm ${v.rpm}, faults ${v.faults}`);
+  console.log(`  ${rates}; last rpm ${v.rpm}, faults ${v.faults}`);
   console.log(`  CPU share: ${(agentShare * 100).toFixed(3)} % of one core; idle baseline ${(idleShare * 100).toFixed(3)} %; ratio ${(agentShare / Math.max(idleShare, 1e-6)).toFixed(1)}x; above idle ${((agentShare - idleShare) * 100).toFixed(3)} %`);
+  console.log(`  with every I2C chip NACKing (faults 0x${deadFaults.toString(16)}, retries backing off): ${(deadShare * 100).toFixed(3)} % of one core; ratio to healthy ${(deadShare / agentShare).toFixed(2)}x`);
   console.log('  GNSS at 10 Hz: not included (the gnss branch is not merged into main yet)');
   return agentShare;
 }
