@@ -4,7 +4,7 @@ import type { SimI2cDevice } from '../../hal/sim/i2c.js';
 export class SimTca9548a implements SimI2cDevice {
   control = 0x00; // power-up: no channel selected
   readonly channels: Map<number, SimI2cDevice>[] = Array.from({ length: 8 }, () => new Map());
-  /** Control bytes written, in order (tests). */
+  /** The last control bytes written, in order (tests; bounded). */
   readonly writes: number[] = [];
 
   attach(channel: number, addr: number, dev: SimI2cDevice): void {
@@ -18,6 +18,7 @@ export class SimTca9548a implements SimI2cDevice {
     if (data.length === 0) return;
     this.control = data[data.length - 1]!; // the last byte received counts
     this.writes.push(this.control);
+    if (this.writes.length > 64) this.writes.shift();
   }
 
   onRead(length: number): Uint8Array {
