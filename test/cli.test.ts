@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cliIo } from './helpers/cli-io.js';
 import { readFileSync } from 'node:fs';
 import { main } from '../src/cli.js';
 import { commands } from '../src/commands/index.js';
 import { VERSION } from '../src/version.js';
+import { captureIo } from './helpers/cli-io.js';
 
-const io = cliIo;
+const io = captureIo;
 
 describe('cli', () => {
   it('version matches package.json', async () => {

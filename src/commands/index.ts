@@ -1,5 +1,9 @@
 import type { Command } from './command.js';
 import { versionCommand } from './version.js';
+import { nmeaCommand } from './nmea.js';
+import { runCommand } from './run.js';
+import { spoolCommand } from './spool.js';
+import { caCommand } from './ca.js';
 import { sensorsCommand } from './sensors.js';
 import { gpioCommand } from './gpio.js';
 
@@ -9,6 +13,10 @@ import { gpioCommand } from './gpio.js';
  */
 export const commands: Command[] = [
   versionCommand,
+  nmeaCommand,
+  runCommand,
+  spoolCommand,
+  caCommand,
   sensorsCommand,
   gpioCommand,
 ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cliIo } from '../helpers/cli-io.js';
+import { captureIo } from '../helpers/cli-io.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { SimGpio } from '../../src/hal/sim/gpio.js';
 import { SimI2cBus } from '../../src/hal/sim/i2c.js';
 import { repoRoot } from '../helpers/shared.js';
 
-const io = cliIo;
+const io = () => captureIo();
 
 function config(extra: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'sensors-cli-'));
