@@ -114,7 +114,7 @@ describe('SensorHub faults', () => {
   });
 
   it('a tyre sensor that hangs the bus on every read: backoff keeps the bus free for the engine inputs (real time, 3 s)', async () => {
-    const r = realHubRig({ engineMs: 100, tyresMs: 100, retryMs: 20, maxBackoffMs: 1000 }, 10);
+    const r = realHubRig({ engineMs: 100, tyresMs: 100, retryMs: 20, maxBackoffMs: 1000, expiryPeriods: 5 }, 10);
     r.sim.bus.hangMs = 30; // each attempt holds the bus for 30 ms
     r.sim.bus.fault(r.sim.chips.get('tyre:front-left')!, { kind: 'hang' });
     r.hub.start();
@@ -126,7 +126,7 @@ describe('SensorHub faults', () => {
       if (r.hub.latest().batteryMv !== undefined) present++;
     }
     await r.hub.stop();
-    expect(present / polls).toBeGreaterThan(0.9);
+    expect(present / polls).toBeGreaterThan(0.85);
     const views = r.hub.sensors();
     expect(views.find((s) => s.name === 'tyre-front-left')!.state).toBe('failed');
     expect(views.find((s) => s.name === 'battery')!.state).toBe('ok');

@@ -55,9 +55,11 @@ async function main(): Promise<Record<string, unknown>> {
     const tach = new Tach(tachIn, 2, () => t);
     for (let i = 0; i < 40; i++) {
       ctl(base + 27, 1);
-      await sleep(3);
+      // sysfs reports "changed since last read", not each edge: give the loop time to
+      // service it (a real tach is far slower than the loop's latency).
+      for (let w = 0; w < 100 && tach.count < i + 1; w++) await sleep(2);
       ctl(base + 27, 0);
-      await sleep(3);
+      await sleep(2);
     }
     await sleep(50);
     out.tachCount = tach.count;
