@@ -1,7 +1,7 @@
 import { EpochAssembler, type EpochStats } from './epoch.js';
 import type { Fix } from './fix.js';
 import { NmeaLexer, linesSeen, type LexerStats } from './lexer.js';
-import { SENTENCES } from './sentences/index.js';
+import { SENTENCES_BY_KEY, formatterKey } from './sentences/index.js';
 import { FieldError } from './sentences/fields.js';
 
 export interface DecoderStats extends LexerStats, EpochStats {
@@ -75,7 +75,7 @@ export class NmeaDecoder {
       this.counts.unknown++;
       return;
     }
-    const dec = SENTENCES.get(body.slice(2, 5));
+    const dec = SENTENCES_BY_KEY.get(formatterKey(body, 2));
     if (dec === undefined) {
       this.counts.unknown++;
       return;

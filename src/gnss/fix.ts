@@ -25,19 +25,11 @@ export interface Fix {
   hdop: number | null;
 }
 
-/** The JSON line `geostream nmea` prints; exactly these keys, in this order. */
-export interface FixJson {
-  time: string;
-  lat: number | null;
-  lon: number | null;
-  alt: number | null;
-  speed: number | null;
-  course: number | null;
-  mode: 1 | 2 | 3;
-  quality: number | null;
-  sats: number | null;
-  hdop: number | null;
-}
+/**
+ * The JSON line `geostream nmea` prints: the Fix with `time` as ISO-8601 UTC (ms) and
+ * without the 1e-7 integers; fixToJson writes the keys in the documented order.
+ */
+export type FixJson = { time: string } & Omit<Fix, 'timeMs' | 'lat7' | 'lon7'>;
 
 export function fixToJson(f: Fix): FixJson {
   return {

@@ -69,53 +69,76 @@ export class NmeaLexer {
   private xorAtStar = 0;
 
   /** Feeds bytes; calls onFrame(body) for each sentence with a correct checksum. Never throws. */
-  push(chunk: Uint8Array, onFrame: (body: string) => void): void {
+  push(input: Uint8Array, onFrame: (body: string) => void): void {
+    const chunk = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const n = chunk.length;
-    for (let i = 0; i < n; i++) {
-      const b = chunk[i]!;
+    // Where the open frame's body starts in this chunk; -1: its first bytes are in this.buf
+    // (it began in an earlier chunk). Frames inside one chunk are decoded without a copy.
+    let from = -1;
+    let i = 0;
+    while (i < n) {
       if (this.state === State.Frame) {
-        if (b >= 0x20 && b <= 0x7e && b !== DOLLAR) {
-          if (this.len === MAX_FRAME) {
-            this.stats.overlong++;
-            this.state = State.Skip;
-            continue;
-          }
+        let len = this.len;
+        let xor = this.xor;
+        let star = this.star;
+        let xorAtStar = this.xorAtStar;
+        const scanStart = i;
+        let b = 0;
+        for (; i < n; i++) {
+          b = chunk[i]!;
+          if (b < 0x20 || b > 0x7e || b === DOLLAR || len === MAX_FRAME) break;
           if (b === STAR) {
-            this.star = this.len;
-            this.xorAtStar = this.xor;
+            star = len;
+            xorAtStar = xor;
           }
-          this.xor ^= b;
-          this.buf[this.len++] = b;
+          xor ^= b;
+          len++;
+        }
+        if (from < 0) chunk.copy(this.buf, this.len, scanStart, i);
+        this.len = len;
+        this.xor = xor;
+        this.star = star;
+        this.xorAtStar = xorAtStar;
+        if (i === n) {
+          // The frame goes on in the next chunk: keep its bytes.
+          if (from >= 0) chunk.copy(this.buf, 0, from, n);
+          return;
+        }
+        if (b >= 0x20 && b <= 0x7e && b !== DOLLAR) {
+          // len === MAX_FRAME: over-long; skip to the line end (this byte included).
+          this.stats.overlong++;
+          this.state = State.Skip;
           continue;
         }
+        i++;
         if (b === CR || b === LF) {
-          this.finish(onFrame);
+          this.finish(from < 0 ? this.buf : chunk, from < 0 ? 0 : from, onFrame);
           this.state = State.Ground;
-          continue;
-        }
-        if (b === DOLLAR) {
+        } else if (b === DOLLAR) {
           // A new sentence begins. If the current one is complete up to its checksum,
           // it only lacked its line end (concatenated sentences); otherwise it was cut off.
-          if (this.star >= 0 && this.star === this.len - 3) this.finish(onFrame);
+          if (star >= 0 && star === len - 3) this.finish(from < 0 ? this.buf : chunk, from < 0 ? 0 : from, onFrame);
           else this.stats.truncated++;
           this.begin();
-          continue;
+          from = i;
+        } else {
+          // NUL, binary, other control bytes: the frame is broken.
+          this.stats.truncated++;
+          this.stats.garbageBytes++;
+          this.state = State.Ground;
         }
-        // NUL, binary, other control bytes: the frame is broken.
-        this.stats.truncated++;
-        this.stats.garbageBytes++;
-        this.state = State.Ground;
         continue;
       }
+      const b = chunk[i]!;
+      i++;
       if (b === DOLLAR) {
         this.begin();
-        continue;
-      }
-      if (this.state === State.Skip) {
+        from = i;
+      } else if (this.state === State.Skip) {
         if (b === CR || b === LF) this.state = State.Ground;
-        continue;
+      } else if (b !== CR && b !== LF) {
+        this.stats.garbageBytes++;
       }
-      if (b !== CR && b !== LF) this.stats.garbageBytes++;
     }
   }
 
@@ -132,7 +155,8 @@ export class NmeaLexer {
     this.star = -1;
   }
 
-  private finish(onFrame: (body: string) => void): void {
+  /** The frame's body is src[at, at + this.len). */
+  private finish(src: Buffer, at: number, onFrame: (body: string) => void): void {
     const star = this.star;
     if (star < 0) {
       if (this.len > 0) this.stats.noChecksum++;
@@ -143,14 +167,14 @@ export class NmeaLexer {
       this.stats.badChecksum++;
       return;
     }
-    const hi = hexVal(this.buf[star + 1]!);
-    const lo = hexVal(this.buf[star + 2]!);
+    const hi = hexVal(src[at + star + 1]!);
+    const lo = hexVal(src[at + star + 2]!);
     if (hi < 0 || lo < 0 || ((hi << 4) | lo) !== this.xorAtStar) {
       this.stats.badChecksum++;
       return;
     }
     this.stats.frames++;
-    onFrame(this.buf.toString('latin1', 0, star));
+    onFrame(src.toString('latin1', at, at + star));
   }
 }
 

@@ -7,7 +7,7 @@
  *    per write, until the receiver has every byte;
  *  - outage recovery: time from the end of a 5 s black hole (udp-relay) to the
  *    arrival of data written during it (baseline: RTT on the same connection).
- * Prints CPU time and RSS with each line.
+ * Prints CPU time per record (both ends run in this process) and RSS.
  */
 import { connect as tlsConnect, createServer as tlsServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -39,19 +39,28 @@ function count(sink: Sink, n: number): void {
   if (sink.got >= sink.want) sink.done?.();
 }
 
-async function pump(write: (b: Uint8Array) => Promise<void>, sink: Sink, records: number, perWrite: number): Promise<number> {
+interface Rate {
+  /** Records per second, wall clock. */
+  perS: number;
+  /** CPU microseconds per record (both ends are in this process): less sensitive to a busy machine. */
+  cpuUs: number;
+}
+
+async function pump(write: (b: Uint8Array) => Promise<void>, sink: Sink, records: number, perWrite: number): Promise<Rate> {
   sink.got = 0;
   sink.want = records * RECORD;
   const arrived = new Promise<void>((r) => (sink.done = r));
   const batch = Buffer.alloc(RECORD * perWrite, 0x5a);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < records; i += perWrite) await write(batch);
   await arrived;
-  return (records / (performance.now() - t0)) * 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { perS: (records / (performance.now() - t0)) * 1000, cpuUs: (cpu.user + cpu.system) / records };
 }
 
 /** Baseline: TCP + TLS 1.3 with mutual auth and the same certificates. */
-async function tlsBaseline(fx: QuicFixture): Promise<{ handshakeMs: number; rates: number[] }> {
+async function tlsBaseline(fx: QuicFixture): Promise<{ handshakeMs: number; rates: Rate[] }> {
   const sink: Sink = { got: 0, want: Infinity };
   const server = tlsServer({ key: fx.server.key, cert: fx.server.cert, ca: fx.server.ca, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['geostream/1.0'], minVersion: 'TLSv1.3' }, (sock) => {
     sock.on('data', (d: Buffer) => count(sink, d.byteLength));
@@ -66,14 +75,14 @@ async function tlsBaseline(fx: QuicFixture): Promise<{ handshakeMs: number; rate
   });
   const handshakeMs = performance.now() - t0;
   const write = (b: Uint8Array) => new Promise<void>((r) => (sock.write(b) ? r() : sock.once('drain', r)));
-  const rates: number[] = [];
+  const rates: Rate[] = [];
   for (const c of CASES) rates.push(await pump(write, sink, c.records, c.perWrite));
   sock.destroy();
   await new Promise((r) => server.close(r));
   return { handshakeMs, rates };
 }
 
-async function engineRun(engine: QuicEngine, fx: QuicFixture): Promise<{ handshakeMs: number; rates: number[]; recoveryMs: number; rttMs: number }> {
+async function engineRun(engine: QuicEngine, fx: QuicFixture): Promise<{ handshakeMs: number; rates: Rate[]; recoveryMs: number; rttMs: number }> {
   const sink: Sink = { got: 0, want: Infinity };
   const arrivals: number[] = [];
   const server: QuicServer = await engine.listen({ ...fx.common(fx.server), host: '127.0.0.1', port: 0 });
@@ -95,7 +104,7 @@ async function engineRun(engine: QuicEngine, fx: QuicFixture): Promise<{ handsha
   const t0 = performance.now();
   const conn = await engine.connect({ ...common, port: server.address.port });
   const handshakeMs = performance.now() - t0;
-  const rates: number[] = [];
+  const rates: Rate[] = [];
   for (const c of CASES) {
     const s = await conn.openStream('uni');
     rates.push(await pump((b) => s.write(b), sink, c.records, c.perWrite));
@@ -126,13 +135,16 @@ async function engineRun(engine: QuicEngine, fx: QuicFixture): Promise<{ handsha
 const fx = await makeQuicFixture(['VH-1']);
 try {
   const base = await tlsBaseline(fx);
-  console.log(`baseline TCP+TLS 1.3: handshake ${base.handshakeMs.toFixed(1)} ms; ${CASES.map((c, i) => `${c.perWrite}/write ${base.rates[i]!.toFixed(0)} rec/s`).join(', ')} (${usage()})`);
+  console.log(`baseline TCP+TLS 1.3: handshake ${base.handshakeMs.toFixed(1)} ms; ${CASES.map((c, i) => `${c.perWrite}/write ${base.rates[i]!.perS.toFixed(0)} rec/s (${base.rates[i]!.cpuUs.toFixed(1)} µs CPU/rec)`).join(', ')} (${usage()})`);
   for (const name of availableEngines()) {
     const r = await engineRun(createEngine(name), fx);
     console.log(`${name}: handshake ${r.handshakeMs.toFixed(1)} ms (x${(r.handshakeMs / base.handshakeMs).toFixed(2)} of TCP+TLS) (${usage()})`);
     CASES.forEach((c, i) => {
       const rate = r.rates[i]!;
-      console.log(`${name}: ${c.perWrite} records/write: ${rate.toFixed(0)} records/s = ${((rate * RECORD) / 1e6).toFixed(2)} MB/s (x${(rate / base.rates[i]!).toFixed(3)} of TCP+TLS)`);
+      const b = base.rates[i]!;
+      console.log(
+        `${name}: ${c.perWrite} records/write: ${rate.perS.toFixed(0)} records/s = ${((rate.perS * RECORD) / 1e6).toFixed(2)} MB/s (x${(rate.perS / b.perS).toFixed(3)} of TCP+TLS); ${rate.cpuUs.toFixed(1)} µs CPU/record (x${(rate.cpuUs / b.cpuUs).toFixed(1)} of TCP+TLS)`,
+      );
     });
     console.log(`${name}: 5 s black hole: data written during it arrived ${r.recoveryMs.toFixed(0)} ms after the path returned (= ${(r.recoveryMs / Math.max(r.rttMs, 1)).toFixed(0)} RTTs of ${r.rttMs} ms) (${usage()})`);
   }

@@ -49,8 +49,25 @@ export function num(s: string | undefined, what: string): number | null {
 /** A non-negative integer field. */
 export function int(s: string | undefined, what: string): number | null {
   if (s === undefined || s === '') return null;
-  if (!isDigits(s, 0, s.length) || s.length > 9) malformed(what, s);
-  return Number(s);
+  if (s.length > 9) malformed(what, s);
+  let v = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) malformed(what, s);
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** The integer value of the digits s[from, to), or -1 if any is not a digit. */
+function digitsValue(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 /**
@@ -102,6 +119,7 @@ export interface Coord {
 }
 
 const MAX_FRACTION_DIGITS = 9;
+const POW10 = Array.from({ length: MAX_FRACTION_DIGITS + 8 }, (_, i) => 10 ** i);
 
 /**
  * `ddmm.mmmm` (latitude) or `dddmm.mmmm` (longitude) with its hemisphere, converted
@@ -120,22 +138,23 @@ export function coord(text: string | undefined, hemi: string | undefined, isLat:
   else return malformed(`${what} hemisphere`, hemi ?? '');
   const dot = text.indexOf('.');
   const intEnd = dot < 0 ? text.length : dot;
-  if (intEnd < 3 || intEnd > (isLat ? 4 : 5) || !isDigits(text, 0, intEnd)) malformed(what, text);
   const k = dot < 0 ? 0 : text.length - dot - 1;
-  if (k > MAX_FRACTION_DIGITS || (k > 0 && !isDigits(text, dot + 1, text.length))) malformed(what, text);
-  const whole = Number(text.slice(0, intEnd));
+  if (intEnd < 3 || intEnd > (isLat ? 4 : 5) || k > MAX_FRACTION_DIGITS) malformed(what, text);
+  const whole = digitsValue(text, 0, intEnd);
+  const frac = k > 0 ? digitsValue(text, dot + 1, text.length) : 0;
+  if (whole < 0 || frac < 0) malformed(what, text);
   const D = Math.floor(whole / 100);
   const mm = whole - D * 100;
   if (mm >= 60 || D > (isLat ? 90 : 180)) malformed(what, text);
-  const scale = 10 ** k;
-  const mInt = mm * scale + (k > 0 ? Number(text.slice(dot + 1)) : 0);
+  const scale = POW10[k]!;
+  const mInt = mm * scale + frac;
   let frac7: number;
   if (k <= 7) {
-    const n = mInt * 10 ** (7 - k);
+    const n = mInt * POW10[7 - k]!;
     const q = Math.floor(n / 60);
     frac7 = 2 * (n - q * 60) >= 60 ? q + 1 : q;
   } else {
-    const den = 60 * 10 ** (k - 7);
+    const den = 60 * POW10[k - 7]!;
     const q = Math.floor(mInt / den);
     frac7 = 2 * (mInt - q * den) >= den ? q + 1 : q;
   }

@@ -208,6 +208,12 @@ export class MxConnection implements QuicConnection {
       void this.hooks.stop({ isApp: false, errorCode: 1, reason: enc.encode('internal error') }).catch(() => undefined);
     });
     this.hookRecv();
+    // Streams the peer opened before we were listening (between the handshake and
+    // this wrapper): the library keeps them in its stream map.
+    const early = (c as unknown as { streamMap?: Map<number, QUICStream> }).streamMap;
+    for (const s of early?.values() ?? []) {
+      if (s.initiated === 'peer') this.deliverStream(new MxStream(s, this.log, this.noteWrite));
+    }
   }
 
   /** The quiche connection object the library keeps (public in its JS, untyped in its .d.ts). */

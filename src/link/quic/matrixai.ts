@@ -214,8 +214,8 @@ class MxServer implements QuicServer {
         if (!r.ok) detail = r.message;
       }
       qe = new QuicError('tls', `refused client: ${detail}`);
-    } else if (err instanceof qerr.ErrorQUICConnectionIdleTimeout) {
-      qe = new QuicError('timeout', 'client handshake timed out');
+    } else if (err instanceof qerr.ErrorQUICConnectionIdleTimeout || /start timeout/.test((err as Error)?.message ?? '')) {
+      qe = new QuicError('timeout', `client handshake did not complete within ${DEFAULT_HANDSHAKE_TIMEOUT_MS / 1000} s`);
     } else {
       qe = new QuicError('refused', `handshake failed: ${info.reason}`);
     }
