@@ -21,8 +21,8 @@ export function realHubRig(over: Partial<SensorsConfig> = {}, timeoutMs = 20) {
 }
 
 function rigOn<C extends Clock>(clock: C, sleep: (ms: number) => Promise<void>, over: Partial<SensorsConfig>, timeoutMs: number) {
-  const board = loadBoard('sim', repoRoot);
-  board.i2c!.timeoutMs = timeoutMs;
+  const loaded = loadBoard('sim', repoRoot);
+  const board = { ...loaded, i2c: { ...loaded.i2c!, timeoutMs } };
   const sim = buildSimBoard(board, clock);
   const status = new StatusBoard();
   const out = new PassThrough();

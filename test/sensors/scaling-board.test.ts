@@ -75,14 +75,14 @@ describe('board files', () => {
   }
 
   it.each([
-    ['a tyre behind an unknown mux', (b: J) => (b.i2c.tyres[0].mux = 'nope'), /i2c.tyres\[0\].mux.*no mux named "nope"/],
-    ['two tyres on one channel at one address', (b: J) => (b.i2c.tyres[1].channel = 0), /i2c.tyres\[1\].*already used by i2c.tyres\[0\]/],
-    ['a mux channel device colliding with a root chip', (b: J) => (b.i2c.tyres[0].address = 0x48), /collides with i2c.adcs.engine-adc/],
-    ['an analog input on an unknown ADC', (b: J) => (b.i2c.analog.oil.adc = 'adc9'), /i2c.analog.oil.adc.*no ADC named/],
-    ['an NTC without beta', (b: J) => delete b.i2c.analog.coolant.scale.beta, /i2c.analog.coolant.scale.*needs beta/],
-    ['a PGA range the chip does not have', (b: J) => (b.i2c.analog.oil.fullScaleV = 3.3), /fullScaleV.*3.3 is not one of/],
-    ['a LED on the tach line', (b: J) => (b.gpio.leds.fault.line = 27), /gpio.tach.line.*GPIO 27 is already used by gpio.leds.fault.line/],
-    ['a LED on the I2C pins', (b: J) => (b.gpio.leds.gnss.line = 2), /GPIO 2 is I2C-1/],
+    ['a tyre behind an unknown mux', (b: J) => (b.i2c.tyres[0]!.mux = 'nope'), /i2c.tyres\[0\].mux.*no mux named "nope"/],
+    ['two tyres on one channel at one address', (b: J) => (b.i2c.tyres[1]!.channel = 0), /i2c.tyres\[1\].*already used by i2c.tyres\[0\]/],
+    ['a mux channel device colliding with a root chip', (b: J) => (b.i2c.tyres[0]!.address = 0x48), /collides with i2c.adcs.engine-adc/],
+    ['an analog input on an unknown ADC', (b: J) => (b.i2c.analog.oil!.adc = 'adc9'), /i2c.analog.oil.adc.*no ADC named/],
+    ['an NTC without beta', (b: J) => delete b.i2c.analog.coolant!.scale.beta, /i2c.analog.coolant.scale.*needs beta/],
+    ['a PGA range the chip does not have', (b: J) => (b.i2c.analog.oil!.fullScaleV = 3.3), /fullScaleV.*3.3 is not one of/],
+    ['a LED on the tach line', (b: J) => (b.gpio.leds.fault!.line = 27), /gpio.tach.line.*GPIO 27 is already used by gpio.leds.fault.line/],
+    ['a LED on the I2C pins', (b: J) => (b.gpio.leds.gnss!.line = 2), /GPIO 2 is I2C-1/],
   ])('%s is a ConfigError naming the key', (_what, edit, msg) => {
     const f = broken(edit);
     expect(f).toThrow(ConfigError);
@@ -90,6 +90,6 @@ describe('board files', () => {
   });
 
   it('an address outside the chip range is rejected by the schema with the key', () => {
-    expect(broken((b: J) => (b.i2c.adcs['engine-adc'].address = 0x50))).toThrow(/i2c.adcs.engine-adc.address.*out of range/);
+    expect(broken((b: J) => (b.i2c.adcs['engine-adc']!.address = 0x50))).toThrow(/i2c.adcs.engine-adc.address.*out of range/);
   });
 });
