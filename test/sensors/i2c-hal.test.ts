@@ -3,6 +3,8 @@ import { TransactionQueue } from '../../src/hal/i2c-queue.js';
 import { I2cError, i2cKindFromErrno } from '../../src/hal/i2c.js';
 import { LinuxI2cBus } from '../../src/hal/linux/i2c.js';
 import { SimI2cBus } from '../../src/hal/sim/i2c.js';
+import { SimBme280 } from '../../src/sensors/sim/bme280.js';
+import { SimAds1115 } from '../../src/sensors/sim/ads1115.js';
 
 describe('I2C transaction queue', () => {
   it('never overlaps transactions on one bus', async () => {
@@ -76,5 +78,72 @@ describe('Linux I2C bus (i2c-bus)', () => {
     const e2 = await bus.write(0x48, Uint8Array.of(1)).catch((e: unknown) => e);
     expect((e2 as I2cError).kind).toBe('nodev');
     await bus.close();
+  });
+});
+
+describe('Linux I2C bus over the i2c-bus API (chip models behind a fake adapter)', () => {
+  /** An i2c-bus PromisifiedBus whose adapter hosts sim chip models; records each call. */
+  function fakeAdapter(errno?: { code: string; times: number }) {
+    const sim = new SimI2cBus('adapter', 1000);
+    const calls: string[] = [];
+    let opens = 0;
+    const fail = () => {
+      if (errno && errno.times > 0) {
+        errno.times--;
+        throw Object.assign(new Error(errno.code), { code: errno.code });
+      }
+    };
+    const api = {
+      async i2cWrite(addr: number, length: number, buf: Buffer) {
+        calls.push(`write ${addr.toString(16)} [${[...buf.subarray(0, length)].join(',')}]`);
+        fail();
+        await sim.write(addr, buf.subarray(0, length));
+        return { bytesWritten: length, buffer: buf };
+      },
+      async i2cRead(addr: number, length: number, buf: Buffer) {
+        calls.push(`read ${addr.toString(16)} ${length}`);
+        fail();
+        buf.set(await sim.read(addr, length));
+        return { bytesRead: length, buffer: buf };
+      },
+      async readI2cBlock(addr: number, cmd: number, length: number, buf: Buffer) {
+        calls.push(`smbus-block ${addr.toString(16)} cmd ${cmd} ${length}`);
+        fail();
+        buf.set(await sim.writeRead(addr, Uint8Array.of(cmd), length));
+        return { bytesRead: length, buffer: buf };
+      },
+      async close() {},
+    };
+    return { sim, calls, open: () => (opens++, api), opens: () => opens };
+  }
+
+  it('register reads go out as one SMBus I2C-block read (repeated start); plain reads and writes as read()/write()', async () => {
+    const a = fakeAdapter();
+    a.sim.attach(0x76, new SimBme280(() => 0, () => ({ temperatureC: 20, humidityPct: 50, pressurePa: 100_000 })));
+    const bus = new LinuxI2cBus(1, 100, a.open);
+    expect([...(await bus.writeRead(0x76, Uint8Array.of(0xd0), 1))]).toEqual([0x60]);
+    await bus.write(0x76, Uint8Array.of(0xf2, 0x01));
+    expect(await bus.read(0x76, 2)).toHaveLength(2);
+    expect(a.calls).toEqual(['smbus-block 76 cmd 208 1', 'write 76 [242,1]', 'read 76 2']);
+    // longer than the SMBus block limit (32): write the pointer, then read
+    await bus.writeRead(0x76, Uint8Array.of(0x88), 40);
+    expect(a.calls.slice(-2)).toEqual(['write 76 [136]', 'read 76 40']);
+    await bus.close();
+  });
+
+  it('ENXIO (no ACK) and EREMOTEIO are nack, EIO is io; ENOENT drops the handle and the next call reopens', async () => {
+    const a = fakeAdapter({ code: 'ENXIO', times: 1 });
+    a.sim.attach(0x48, new SimAds1115(() => 0, () => 0));
+    const bus = new LinuxI2cBus(1, 100, a.open);
+    await expect(bus.read(0x48, 2)).rejects.toMatchObject({ kind: 'nack' });
+    const b = fakeAdapter({ code: 'EIO', times: 1 });
+    b.sim.attach(0x48, new SimAds1115(() => 0, () => 0));
+    await expect(new LinuxI2cBus(1, 100, b.open).read(0x48, 2)).rejects.toMatchObject({ kind: 'io' });
+    const c = fakeAdapter({ code: 'ENOENT', times: 1 });
+    c.sim.attach(0x48, new SimAds1115(() => 0, () => 0));
+    const bc = new LinuxI2cBus(1, 100, c.open);
+    await expect(bc.read(0x48, 2)).rejects.toMatchObject({ kind: 'nodev', message: expect.stringMatching(/dtparam=i2c_arm=on/) });
+    expect(await bc.read(0x48, 2)).toHaveLength(2);
+    expect(c.opens()).toBe(2);
   });
 });

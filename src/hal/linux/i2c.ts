@@ -10,23 +10,29 @@ const SMBUS_BLOCK_MAX = 32;
  * /dev/i2c-N through i2c-bus: one file handle per bus, opened lazily and reopened
  * after `nodev` (the adapter may appear later, e.g. after `modprobe i2c-dev`).
  */
+/** The part of i2c-bus this bus uses (tests pass one backed by chip models). */
+export type I2cBusApi = Pick<i2c.PromisifiedBus, 'i2cRead' | 'i2cWrite' | 'readI2cBlock' | 'close'>;
+
+const openI2cDev = (n: number): I2cBusApi => i2c.openSync(n).promisifiedBus();
+
 export class LinuxI2cBus implements I2cBus {
   readonly name: string;
   private readonly queue: TransactionQueue;
-  private handle: i2c.PromisifiedBus | null = null;
+  private handle: I2cBusApi | null = null;
 
   constructor(
     private readonly busNumber: number,
     timeoutMs = 100,
+    private readonly openBus: (n: number) => I2cBusApi = openI2cDev,
   ) {
     this.name = `i2c-${busNumber}`;
     this.queue = new TransactionQueue(this.name, timeoutMs);
   }
 
-  private bus(addr: number): i2c.PromisifiedBus {
+  private bus(addr: number): I2cBusApi {
     if (this.handle) return this.handle;
     try {
-      this.handle = i2c.openSync(this.busNumber).promisifiedBus();
+      this.handle = this.openBus(this.busNumber);
       return this.handle;
     } catch (err) {
       throw new I2cError('nodev', this.name, addr, `cannot open /dev/${this.name} (${errorCode(err) ?? errorMessage(err)}): dtparam=i2c_arm=on in config.txt, i2c-dev loaded, user in group i2c`);
