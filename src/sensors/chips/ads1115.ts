@@ -85,6 +85,7 @@ export class Ads1115 {
   private async convert(input: Ads1115Input, fsr: number, sps: number): Promise<Ads1115Reading> {
     const cfg = singleShotConfig(input, fsr, sps);
     await this.bus.write(this.addr, Uint8Array.of(ADS1115_REG.config, cfg >> 8, cfg & 0xff));
+    // One conversion takes 1/DR; the internal oscillator may run up to 10 % slow.
     const conversionMs = 1000 / sps;
     await this.sleep(conversionMs * 1.1 + 0.1);
     let polls = 0;
