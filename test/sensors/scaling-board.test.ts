@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaleForward, scaleInverse, missingScaleFields, type ScaleSpec } from '../../src/sensors/scaling.js';
@@ -65,10 +65,14 @@ describe('board files', () => {
     expect(loadBoard('pi5-fleet', repoRoot).gpio!.chipLabel).toBe('pinctrl-rp1');
   });
 
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
   function broken(edit: (b: J) => unknown): () => void {
     const b = JSON.parse(readFileSync(join(repoRoot, 'board', 'pi4-fleet.json'), 'utf8')) as J;
     edit(b);
     const dir = mkdtempSync(join(tmpdir(), 'sensors-board-'));
+    dirs.push(dir);
     const f = join(dir, 'b.json');
     writeFileSync(f, JSON.stringify(b));
     return () => checkBoardWiring(loadBoard(f, dir));

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../helpers/cli-io.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
@@ -17,8 +17,12 @@ import { repoRoot } from '../helpers/shared.js';
 
 const io = () => captureIo();
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function config(extra: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'sensors-cli-'));
+  dirs.push(dir);
   const f = join(dir, 'config.json');
   writeFileSync(f, JSON.stringify({ vehicle: { id: 'TRUCK-001' }, board: join(repoRoot, 'board', 'sim.json'), log: { level: 'warn' }, ...extra }));
   return f;
