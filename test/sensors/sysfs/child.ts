@@ -9,7 +9,7 @@ import { errorMessage } from '../../../src/errors.js';
 
 const scenario = process.argv[2] ?? 'pi5';
 const root = '/sys/class/gpio';
-const journal = '/tmp/sensors-sysfs-journal';
+const journal = '/sys/class/.sensors-journal'; // on the namespace's tmpfs: gone with it
 
 execFileSync('mount', ['-t', 'tmpfs', 'sensors-sysfs', '/sys/class']);
 mkdirSync(root);
