@@ -130,7 +130,7 @@ export function buildSamplers(d: SamplerDeps): Sampler[] {
       async sample() {
         // Claimed on first use so a GPIO error is this sensor's fault, retried like any other.
         if (!tach) {
-          tach = new Tach(gpio.input(tachCfg.line, { edge: 'rising', activeLow: tachCfg.activeLow }), tachCfg.pulsesPerRev, d.now);
+          tach = new Tach(gpio.input(tachCfg.line, { edge: 'both', activeLow: tachCfg.activeLow }), tachCfg.pulsesPerRev, d.now);
           return null;
         }
         const rpm = tach.sample();

@@ -151,10 +151,10 @@ describe('ignition input', () => {
 });
 
 describe('tach', () => {
-  it('rpm = edges / pulses per rev over the window; 0 when the engine stops', () => {
+  it('rpm = pulses / pulses per rev over the window; 0 when the engine stops', () => {
     const gpio = new SimGpio();
     let t = 0;
-    const tach = new Tach(gpio.input(27, { edge: 'rising', activeLow: true }), 6, () => t);
+    const tach = new Tach(gpio.input(27, { edge: 'both', activeLow: true }), 6, () => t);
     t = 1000;
     gpio.pulse(27, 150); // 150 pulses in 1 s at 6 per rev = 1500 rpm
     expect(tach.sample()).toBe(1500);
@@ -165,5 +165,14 @@ describe('tach', () => {
     expect(tach.sample()).toBe(700);
     t = 4000;
     expect(tach.sample()).toBe(0);
+  });
+
+  it('a callback that reads the same level as the last one is two merged edges: the pulse is not lost', () => {
+    const watchers: ((v: 0 | 1) => void)[] = [];
+    const input = { line: 27, read: () => 0 as const, watch: (cb: (v: 0 | 1) => void) => void watchers.push(cb), close: () => undefined };
+    const tach = new Tach(input, 1, () => 0);
+    // rise, fall, (rise+fall merged: reads 0 again), rise, fall
+    for (const v of [1, 0, 0, 1, 0] as const) watchers[0]!(v);
+    expect(tach.count).toBe(3);
   });
 });

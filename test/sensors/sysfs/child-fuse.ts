@@ -49,22 +49,34 @@ async function main(): Promise<Record<string, unknown>> {
     }
     out.edges = seen;
 
-    // Tach: rising edges only, counted over a window.
-    const tachIn = gpio.input(27, { edge: 'rising' });
+    // Tach: both edges, counted over a window.
+    const tachIn = gpio.input(27, { edge: 'both' });
     let t = 0;
     const tach = new Tach(tachIn, 2, () => t);
+    const settle = async (pulses: number) => {
+      for (let w = 0; w < 100 && tach.count < pulses; w++) await sleep(2);
+    };
     for (let i = 0; i < 40; i++) {
       ctl(base + 27, 1);
-      // sysfs reports "changed since last read", not each edge: give the loop time to
-      // service it (a real tach is far slower than the loop's latency).
-      for (let w = 0; w < 100 && tach.count < i + 1; w++) await sleep(2);
-      ctl(base + 27, 0);
       await sleep(2);
+      ctl(base + 27, 0);
+      await settle(i + 1);
     }
-    await sleep(50);
     out.tachCount = tach.count;
     t = 1000;
     out.tachRpm = tach.sample(); // 40 pulses / 2 per rev in 1 s = 1200 rpm
+    // Pulses shorter than the loop's latency: both edges land before onoff reads the
+    // value (this thread writes both without yielding), so each gives one callback.
+    const before = tach.count;
+    let callbacks = 0;
+    tachIn.watch(() => callbacks++);
+    for (let i = 0; i < 20; i++) {
+      ctl(base + 27, 1);
+      ctl(base + 27, 0);
+      await settle(before + i + 1);
+    }
+    out.shortPulses = tach.count - before;
+    out.shortCallbacks = callbacks;
 
     // Ignition: active low behind an optocoupler, debounced 100 ms, a 30 ms dip ignored.
     ctl(base + 17, 1); // before export: key off (optocoupler not pulling low)
