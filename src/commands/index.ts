@@ -4,6 +4,7 @@ import { nmeaCommand } from './nmea.js';
 import { runCommand } from './run.js';
 import { spoolCommand } from './spool.js';
 import { caCommand } from './ca.js';
+import { codecCommand } from './codec.js';
 import { sensorsCommand } from './sensors.js';
 import { gpioCommand } from './gpio.js';
 
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   runCommand,
   spoolCommand,
   caCommand,
+  codecCommand,
   sensorsCommand,
   gpioCommand,
 ];
