@@ -9,7 +9,7 @@ import { realSleep, type Sleep } from './chips/sleep.js';
 import { scaleForward } from './scaling.js';
 import { Tach } from './tach.js';
 import { FAULT } from './faults.js';
-import type { ScalarField } from './fields.js';
+import { representable, type ScalarField } from './fields.js';
 
 export type SensorGroup = 'engine' | 'tyres' | 'cabin';
 
@@ -80,8 +80,10 @@ export function buildSamplers(d: SamplerDeps): Sampler[] {
         async sample() {
           const r = await adc.chip.read(ch.input as Ads1115Input, ch.fullScaleV, adc.sps);
           const v = scaleForward(ch.scale, r.volts);
-          if (!Number.isFinite(v)) return { fields: {}, outOfRange: true };
-          return { fields: { [def.field]: Math.round(v * def.factor) }, outOfRange: r.saturated || v < def.min || v > def.max };
+          const n = Math.round(v * def.factor);
+          const outOfRange = r.saturated || !(v >= def.min && v <= def.max);
+          if (!Number.isFinite(v) || !representable(def.field, n)) return { fields: {}, outOfRange: true };
+          return { fields: { [def.field]: n }, outOfRange };
         },
       });
     }
@@ -96,7 +98,9 @@ export function buildSamplers(d: SamplerDeps): Sampler[] {
         async sample() {
           const r = await behind(t.mux, t.channel, () => abp.read());
           if (r.status === 'stale') return { fields: {}, outOfRange: false, stale: true };
-          return { fields: {}, tyreKpa: Math.round(r.pressure), outOfRange: r.counts < ABP_OUTPUT_MIN || r.counts > ABP_OUTPUT_MAX };
+          const kpa = Math.round(r.pressure);
+          const outOfRange = r.counts < ABP_OUTPUT_MIN || r.counts > ABP_OUTPUT_MAX;
+          return representable('tyresKpa', kpa) ? { fields: {}, tyreKpa: kpa, outOfRange } : { fields: {}, outOfRange: true };
         },
       });
     });
@@ -110,10 +114,13 @@ export function buildSamplers(d: SamplerDeps): Sampler[] {
         rangeBit: FAULT.cabinRange,
         async sample() {
           const r = await behind(cabin.mux, cabin.channel, () => bme.read());
-          return {
-            fields: { cabinDc: Math.round(r.temperatureC * 10), humidityPm: Math.round(r.humidityPct * 10) },
-            outOfRange: r.temperatureC < CABIN_MIN_C || r.temperatureC > CABIN_MAX_C,
-          };
+          const fields: SampleResult['fields'] = {};
+          let outOfRange = r.temperatureC < CABIN_MIN_C || r.temperatureC > CABIN_MAX_C;
+          for (const [k, n] of [['cabinDc', Math.round(r.temperatureC * 10)], ['humidityPm', Math.round(r.humidityPct * 10)]] as const) {
+            if (representable(k, n)) fields[k] = n;
+            else outOfRange = true;
+          }
+          return { fields, outOfRange };
         },
       });
     }
@@ -135,7 +142,8 @@ export function buildSamplers(d: SamplerDeps): Sampler[] {
         }
         const rpm = tach.sample();
         if (rpm === null) return null;
-        return { fields: { rpm: Math.round(rpm) }, outOfRange: rpm > RPM_MAX };
+        const n = Math.round(rpm);
+        return representable('rpm', n) ? { fields: { rpm: n }, outOfRange: rpm > RPM_MAX } : { fields: {}, outOfRange: true };
       },
     });
   }
