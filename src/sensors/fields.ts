@@ -1,27 +1,13 @@
-import { TELEMETRY_V1 } from '../codec/index.js';
+import { TELEMETRY_V1, type TelemetryRecord } from '../codec/index.js';
 
 /**
- * The vehicle fields of a TelemetryRecord (CONTRACTS.md, owned by the codec), at the
- * schema's integer resolution. Absent = unknown or expired.
+ * The vehicle fields of a TelemetryRecord (CONTRACTS.md, defined by the codec), at
+ * the schema's integer resolution: batteryMv, rpm, coolantDc (0.1 °C), oilKpa,
+ * fuelPm (per mille), tyresKpa (one per configured position, null when unknown or
+ * expired), cabinDc, humidityPm, ignition, faults (bits in faults.ts).
+ * Absent = unknown or expired.
  */
-export interface VehicleFields {
-  batteryMv?: number;
-  rpm?: number;
-  /** 0.1 °C */
-  coolantDc?: number;
-  oilKpa?: number;
-  /** per mille */
-  fuelPm?: number;
-  /** One per configured tyre position; null when that tyre is unknown or expired. */
-  tyresKpa?: (number | null)[];
-  /** 0.1 °C */
-  cabinDc?: number;
-  /** per mille relative humidity */
-  humidityPm?: number;
-  ignition?: boolean;
-  /** Bitmask, see faults.ts. */
-  faults?: number;
-}
+export type VehicleFields = Pick<TelemetryRecord, 'batteryMv' | 'rpm' | 'coolantDc' | 'oilKpa' | 'fuelPm' | 'tyresKpa' | 'cabinDc' | 'humidityPm' | 'ignition' | 'faults'>;
 
 export type ScalarField = Exclude<keyof VehicleFields, 'tyresKpa' | 'ignition' | 'faults'>;
 
