@@ -5,6 +5,8 @@ import { runCommand } from './run.js';
 import { spoolCommand } from './spool.js';
 import { caCommand } from './ca.js';
 import { codecCommand } from './codec.js';
+import { sensorsCommand } from './sensors.js';
+import { gpioCommand } from './gpio.js';
 import { serverCommand } from './server.js';
 import { demoCommand } from './demo.js';
 
@@ -19,6 +21,8 @@ export const commands: Command[] = [
   spoolCommand,
   caCommand,
   codecCommand,
+  sensorsCommand,
+  gpioCommand,
   serverCommand,
   demoCommand,
 ];
