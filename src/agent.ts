@@ -15,6 +15,7 @@ import { codecBatchPacker, encodeFix, RECORD_SCHEMA } from './link/record-codec.
 import { createEngine } from './link/quic/engines.js';
 import type { QuicEngine } from './link/quic/engine.js';
 import { VERSION } from './version.js';
+import type { VehicleFields } from './sensors/fields.js';
 
 export interface AgentOptions {
   config: Config;
@@ -98,6 +99,8 @@ export class Agent extends EventEmitter<{ record: [Fix, TakeReason] }> {
 
   // ---- link (owner: link): taken record -> codec -> spool -> QUIC link to the server ----
   pipeline: LinkPipeline | null = null;
+  /** The vehicle fields each record carries (the sensors block sets it to SensorHub.latest). */
+  vehicleFields: (() => VehicleFields) | null = null;
 
   /**
    * Opens the spool and the link to the server the config names (no server: nothing
@@ -113,7 +116,7 @@ export class Agent extends EventEmitter<{ record: [Fix, TakeReason] }> {
       schema: RECORD_SCHEMA,
       spool: { ...this.config.spool },
       link: { engine: opts.engine ?? createEngine(server.engine, { log: this.log.child({ component: 'quic' }) }), server: server.address, serverName: server.serverName, tls },
-      encode: encodeFix,
+      encode: (fix, seq) => encodeFix(fix, seq, this.vehicleFields?.()),
       packer: codecBatchPacker,
       clock: this.clock,
       log: this.log,

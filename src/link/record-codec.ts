@@ -1,14 +1,19 @@
 import { decodeBatch, decodeRecord, encodeBatch, encodeRecord, recordFromFix } from '../codec/index.js';
 import type { Fix } from '../gnss/fix.js';
+import type { VehicleFields } from '../sensors/fields.js';
 import type { BatchEntry } from './core/frames.js';
 import type { RecordPacker } from './core/packing.js';
 
 /** Record schema version the agent writes and the server decodes (codec part 1). */
 export const RECORD_SCHEMA = 1;
 
-/** The agent's encoder: a taken fix as the telemetry record stored under `seq`. */
-export function encodeFix(fix: Fix, seq: number): Uint8Array {
-  return encodeRecord(recordFromFix(fix, seq));
+/**
+ * The agent's encoder: a taken fix as the telemetry record stored under `seq`, with
+ * the vehicle fields (SensorHub.latest(): absent when unknown or expired) if given.
+ */
+export function encodeFix(fix: Fix, seq: number, vehicle?: VehicleFields): Uint8Array {
+  const r = recordFromFix(fix, seq);
+  return encodeRecord(vehicle ? { ...r, ...vehicle } : r);
 }
 
 /** Where a stored record is (for the server's per-device last position). */

@@ -32,6 +32,13 @@ describe('PACKED format 1 (codec columnar batches) on real drives', () => {
     expect(() => codecBatchPacker.unpack([1, 2, 3], two)).toThrow(/2 records for 3 seqs/);
   });
 
+  it('encodeFix carries the vehicle fields it is given, absent ones stay absent', () => {
+    const fix = { timeMs: 1_600_000_000_000, lat: 48, lon: 11, lat7: 480_000_000, lon7: 110_000_000, alt: 500, speed: 10, course: 90, mode: 3 as const, quality: 1, sats: 9, hdop: 0.9 };
+    const r = decodeRecord(encodeFix(fix, 7, { batteryMv: 13_800, ignition: true }));
+    expect(r).toMatchObject({ seq: 7, batteryMv: 13_800, ignition: true, lat7: 480_000_000 });
+    expect(r.rpm).toBeUndefined();
+  });
+
   it('positionOf reads the last position for the server stats, null when unknown', () => {
     const p = encodeRecord({ seq: 1, timeMs: 0, lat7: 481_234_567, lon7: -1_234_567, altDm: null, speedCms: null, courseCdeg: null, mode: 3, sats: null, hdopC: null });
     expect(positionOf(p)).toEqual({ lat7: 481_234_567, lon7: -1_234_567 });
