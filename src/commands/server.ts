@@ -102,7 +102,8 @@ export const serverCommand: Command = {
       process.on('SIGTERM', onTerm);
     });
     store.close();
-    log.info(`stopped: ${server.counters.committedRecords} records committed in ${server.counters.commits} transactions`);
+    const c = server.counters;
+    log.info(`stopped: ${c.committedRecords} records committed in ${c.commits} transactions (longest ${c.maxCommitMs.toFixed(0)} ms, ${c.slowCommits} over 100 ms); ${c.connections} connections, ${c.handshakeErrors} handshakes refused`);
     return 0;
   },
 };

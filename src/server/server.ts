@@ -38,6 +38,10 @@ export interface ServerCounters {
   refused: number;
   commits: number;
   committedRecords: number;
+  /** Longest COMMIT (ms): the event loop is blocked that long (SQLite is synchronous). */
+  maxCommitMs: number;
+  /** COMMITs that took over 100 ms (a slow or contended disk: the UDP socket may overflow meanwhile). */
+  slowCommits: number;
   storageErrors: number;
 }
 
@@ -52,7 +56,8 @@ export class IngestServer {
   private readonly byDevice = new Map<string, Session>();
   private flushTimer: NodeJS.Timeout | null = null;
   private closing = false;
-  readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, commits: 0, committedRecords: 0, storageErrors: 0 };
+  readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, commits: 0, committedRecords: 0, maxCommitMs: 0, slowCommits: 0, storageErrors: 0 };
+  private slowLoggedAt = -Infinity;
 
   constructor(private readonly o: IngestServerOptions) {}
 
@@ -131,10 +136,20 @@ export class IngestServer {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     try {
+      const t0 = performance.now();
       const n = this.o.store.flush();
+      const ms = performance.now() - t0;
       if (n > 0) {
         this.counters.commits++;
         this.counters.committedRecords += n;
+      }
+      this.counters.maxCommitMs = Math.max(this.counters.maxCommitMs, ms);
+      if (ms > 100) {
+        this.counters.slowCommits++;
+        if (t0 - this.slowLoggedAt > 60_000) {
+          this.slowLoggedAt = t0;
+          this.o.log.warn(`slow database commit: ${ms.toFixed(0)} ms for ${n} records (${this.counters.slowCommits} commits over 100 ms so far; the disk is slow or contended)`);
+        }
       }
     } catch (err) {
       this.counters.storageErrors++;

@@ -210,6 +210,8 @@ async function main(): Promise<void> {
       console.log(`summary: ${Math.round(packed)} records/s (target 20000: ${packed >= 20_000 ? 'MET' : 'NOT MET'}); vehicles held at 1 Hz with p99 fix->ack < 250 ms: ${held} (baseline ${baseVehicles}; target 1000: ${held >= 1000 ? 'MET' : 'NOT MET'})`);
     } finally {
       await srv.stop();
+      const stopped = /stopped: .*/.exec(srv.output());
+      if (stopped) console.log(`server: ${stopped[0]}`);
     }
   } finally {
     fleet.cleanup();
