@@ -14,6 +14,8 @@
  *    follows). Server CPU and RSS from /proc. Baseline: the same vehicles over the
  *    in-memory transport.
  * Targets: >= 20k records/s; >= 1,000 vehicles with p99 < 250 ms.
+ * Knobs: GS_BENCH_RECORDS (100000), GS_BENCH_VEHICLES (steps, stops at the first
+ * miss), GS_BENCH_STEP_S (20), GS_ENGINE (matrixai).
  * The machine is shared: the load average is printed; CPU per record is steadier.
  */
 import { readFileSync } from 'node:fs';
@@ -38,7 +40,7 @@ import { codecBatchPacker } from '../../src/link/record-codec.js';
 import type { RecordPacker } from '../../src/link/core/packing.js';
 
 const N = Number(process.env.GS_BENCH_RECORDS ?? 100_000);
-const STEPS = (process.env.GS_BENCH_VEHICLES ?? '250,500,1000,1500').split(',').map(Number).filter((n) => n > 0);
+const STEPS = (process.env.GS_BENCH_VEHICLES ?? '100,200,300,500,750,1000,1500').split(',').map(Number).filter((n) => n > 0);
 const STEP_S = Number(process.env.GS_BENCH_STEP_S ?? 20);
 const engineName = (process.env.GS_ENGINE ?? 'matrixai') as 'matrixai';
 
