@@ -10,10 +10,10 @@ import { sleep, tempDir } from './helpers.js';
  * Crash torture: a real `geostream spool append` child gets JSON lines continuously and is
  * SIGKILLed at a random moment. After each kill the spool must hold every record up to the
  * last "committed SEQ" the child printed, byte for byte, with strictly increasing seqs and
- * nothing corrupt. 200 rounds in CI (CI set), 60 on a developer machine (each round starts a
+ * nothing corrupt. 200 rounds in CI (CI set), 40 on a developer machine (each round starts a
  * node process: ~0.3-0.8 s on a loaded 2-core box); GEOSTREAM_TORTURE_ROUNDS overrides.
  */
-const ROUNDS = Number(process.env.GEOSTREAM_TORTURE_ROUNDS ?? (process.env.CI ? 200 : 60));
+const ROUNDS = Number(process.env.GEOSTREAM_TORTURE_ROUNDS ?? (process.env.CI ? 200 : 40));
 const PARALLEL = 4; // independent spools; child start-up dominates, so overlap it
 
 let cli = '';
