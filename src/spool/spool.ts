@@ -351,9 +351,8 @@ export class Spool extends EventEmitter {
   }
 
   private async commitOnce(): Promise<void> {
-    let prep: Prepared | null = null;
     try {
-      prep = this.prepare();
+      const prep = this.prepare();
       if (prep) {
         for (const fd of prep.w.fds) {
           await this.fs.fdatasync(fd);
@@ -367,7 +366,7 @@ export class Spool extends EventEmitter {
       }
       await this.maintain();
     } catch (err) {
-      this.failed(prep, err);
+      this.failed(err);
     }
   }
 
@@ -376,9 +375,8 @@ export class Spool extends EventEmitter {
     this.inSyncCommit = true;
     try {
       while (this.pending.length > 0 && this.health.fault === null) {
-        let prep: Prepared | null = null;
         try {
-          prep = this.prepare();
+          const prep = this.prepare();
           if (!prep) break;
           for (const fd of prep.w.fds) {
             this.fs.fsyncSync(fd);
@@ -395,7 +393,7 @@ export class Spool extends EventEmitter {
           }
           this.finish(prep);
         } catch (err) {
-          this.failed(prep, err);
+          this.failed(err);
         }
       }
     } finally {
@@ -464,7 +462,7 @@ export class Spool extends EventEmitter {
    * abandoned (its durable part stays readable) and the records go back to memory, to be
    * written into a fresh segment when the disk works again.
    */
-  private failed(prep: Prepared | null, err: unknown): void {
+  private failed(err: unknown): void {
     if (this.inflight.length) {
       const back = this.inflight;
       this.inflight = [];
@@ -476,7 +474,6 @@ export class Spool extends EventEmitter {
     }
     const abandoned = this.writer.abandon();
     if (abandoned && abandoned.records === 0) this.segments = this.segments.filter((s) => s !== abandoned);
-    void prep;
     const wait = this.health.fail(describeOp(err), err);
     this.scheduleRetry(wait);
   }

@@ -142,6 +142,33 @@ describe('spool lock', () => {
   });
 });
 
+describe('spool flush on SIGTERM', () => {
+  it('commits everything appended before a SIGTERM, prints the last committed seq, and exits 0', async () => {
+    const t = tempDir('geostream-spool-sigterm-');
+    cleanups.push(t.cleanup);
+    // a long commit interval: without the signal handler nothing would be committed yet
+    const child = spawn(process.execPath, [cli, 'spool', 'append', '--dir', t.dir, '--commit-ms', '60000'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.stderr.on('data', (d) => (err += String(d)));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const t0 = Date.now();
+    while (!/next seq/.test(err) && Date.now() - t0 < 10000) await sleep(5);
+    for (let i = 0; i < 100; i++) child.stdin.write(`${line(i)}\n`);
+    // give the child time to read the lines (usually all 100), then stop it
+    await sleep(300);
+    expect(out).toBe(''); // nothing committed yet: the 60 s interval has not passed
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const last = Number(/committed (\d+)\s*$/.exec(out)?.[1]);
+    expect(last).toBeGreaterThan(0);
+    const s = await Spool.open({ dir: t.dir, readOnly: true });
+    expect(s.read(0, 1000).map((e) => e.seq)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    await s.close();
+  });
+});
+
 describe('spool crash torture', () => {
   it(`every committed record survives ${ROUNDS} SIGKILLs at random moments, intact and in order`, async () => {
     const per = Math.ceil(ROUNDS / PARALLEL);
