@@ -307,7 +307,9 @@ export class Spool extends EventEmitter {
       return;
     }
     if (this.o.fsync === 'always') {
-      if (!this.inSyncCommit && this.committing === null) this.commitSync();
+      // Durable before append returns. An async commit in flight is only cursor maintenance
+      // (nothing inflight), which does not touch the segment writer; else the record joins it.
+      if (!this.inSyncCommit && this.inflight.length === 0) this.commitSync();
       return;
     }
     if (this.pendingBytes >= this.o.commitBytes) void this.commit();

@@ -134,7 +134,7 @@ describe('storage failure, bounded memory', () => {
   });
 
   it('fsync "always" survives EIO inside append (no throw) and commits on its own after healing', async () => {
-    const { fs, opts } = setup({ fsync: 'always' });
+    const { fs, opts } = setup({ fsync: 'always', cursorIntervalMs: 0 });
     const s = await Spool.open(opts);
     expect(s.append(payloadFor(0), T0)).toBe(1);
     expect(s.durableSeq).toBe(1); // durable before append returned
@@ -143,6 +143,14 @@ describe('storage failure, bounded memory', () => {
     expect(s.durableSeq).toBe(1);
     fs.heal();
     await until(() => s.durableSeq === 2);
+    // durable on return even while the ack cursor is being written in the background
+    s.ack(2);
+    for (let i = 0; i < 20; i++) {
+      const q = s.append(payloadFor(10 + i), T0 + 10 + i);
+      expect(s.durableSeq).toBe(q);
+      if (i % 5 === 0) s.ack(q);
+      await sleep(1);
+    }
     await s.close();
   });
 });
