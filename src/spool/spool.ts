@@ -38,10 +38,11 @@ const REC_OVERHEAD = 16;
 /**
  * The crash-safe store-and-forward spool: a segmented append-only log with group commit,
  * recovery, bounded capacity with thinning and gap markers, and storage-fault survival.
- * Events: 'commit'(seq) durable commit, 'readable'(seq) committedSeq advanced (durable commit,
- * or a record held in memory while storage fails), 'fault'(why | null), 'loss'(LossEvent).
+ * Events: 'commit'(seq) committedSeq advanced (a durable commit, or while storage fails a
+ * record held in memory: the link sends on it), 'durable'(seq) a completed durable commit,
+ * 'fault'(why | null), 'loss'(LossEvent).
  *
- * Durability: a record is durable once a 'commit' with a seq >= its seq was emitted
+ * Durability: a record is durable once a 'durable' with a seq >= its seq was emitted
  * (durableSeq). read() returns only durable records, plus, while storage is failing, records
  * held in memory whose seqs are covered by the durable seq lease (see cursor.ts), so a seq the
  * server may have seen is never reused.
@@ -146,7 +147,7 @@ export class Spool extends EventEmitter {
   /**
    * The highest seq the link may send: durable records, and while storage fails, records held
    * in memory whose seqs the durable lease covers (so a truck with a dead card still reports).
-   * Advances emit 'readable'(seq); durable commits also emit 'commit'(seq).
+   * Advances emit 'commit'(seq); durable commits also emit 'durable'(seq).
    */
   get committedSeq(): number {
     return Math.max(this.committed, this.readableRingTop());
@@ -303,7 +304,7 @@ export class Spool extends EventEmitter {
     if (this.closed) return;
     if (this.health.fault !== null) {
       const top = this.readableRingTop();
-      if (top > this.committed) this.emit('readable', top);
+      if (top > this.committed) this.emit('commit', top);
       return;
     }
     if (this.o.fsync === 'always') {
@@ -454,8 +455,8 @@ export class Spool extends EventEmitter {
     this.stat.commits++;
     this.health.ok();
     this.status?.setBacklog(this.backlog);
+    this.emit('durable', this.committed);
     this.emit('commit', this.committed);
-    this.emit('readable', this.committed);
     this.runPlans(prep.plans);
   }
 
@@ -478,6 +479,9 @@ export class Spool extends EventEmitter {
     if (abandoned && abandoned.records === 0) this.segments = this.segments.filter((s) => s !== abandoned);
     const wait = this.health.fail(describeOp(err), err);
     this.scheduleRetry(wait);
+    // what waits in memory is now sendable (committedSeq covers it): tell the link
+    const top = this.readableRingTop();
+    if (top > this.committed) this.emit('commit', top);
   }
 
   private scheduleRetry(ms: number): void {

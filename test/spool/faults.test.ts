@@ -39,6 +39,8 @@ describe.each([
     const s = await Spool.open(opts);
     const faults: (string | null)[] = [];
     s.on('fault', (w: string | null) => faults.push(w));
+    const commits: number[] = [];
+    s.on('commit', (q: number) => commits.push(q));
     const bySeq = new Map<number, number>();
     let n = 0;
     const add = (k: number) => {
@@ -57,6 +59,8 @@ describe.each([
     // while failing: records stay readable from memory (covered by the seq lease), for the link to send
     expect(s.read(0, 1e9).length).toBe(600);
     expect(s.committedSeq).toBe(600);
+    expect(commits[commits.length - 1]).toBe(600); // the link is told to send them
+    expect(s.durableSeq).toBe(300);
     s.ack(450); // the server stored some of them: they need no disk any more
     expect(s.ackedSeq).toBe(450);
     expect(status.snapshot().backlog).toBe(150);
