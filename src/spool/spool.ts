@@ -659,12 +659,20 @@ export class Spool extends EventEmitter {
     fromSeq = Math.max(fromSeq, this.acked + 1); // acknowledged records are gone, even if not yet deleted
     for (const seg of this.segments) {
       if (seg.records === 0 || seg.maxSeq < fromSeq) continue;
-      const more = readSegment(this.fs, this.readFd(seg.path), seg, fromSeq, take, (c) => {
-        // bit rot since the spool was opened: never delivered, reported once, repaired
-        const next = seg.blockFirst.slice(c.block + 1).find((q) => q > 0) ?? seg.maxSeq + 1;
-        this.reportCorrupt({ seg, ...c, prevSeq: seg.blockFirst[c.block] || 0, prevTimeMs: seg.minTimeMs, nextSeq: next, nextTimeMs: seg.maxTimeMs, tail: false });
-        this.pendingRepairs.push(seg);
-      });
+      let more: boolean;
+      try {
+        more = readSegment(this.fs, this.readFd(seg.path), seg, fromSeq, take, (c) => {
+          // bit rot since the spool was opened: never delivered, reported once, repaired
+          const next = seg.blockFirst.slice(c.block + 1).find((q) => q > 0) ?? seg.maxSeq + 1;
+          this.reportCorrupt({ seg, ...c, prevSeq: seg.blockFirst[c.block] || 0, prevTimeMs: seg.minTimeMs, nextSeq: next, nextTimeMs: seg.maxTimeMs, tail: false });
+          this.pendingRepairs.push(seg);
+        });
+      } catch (err) {
+        // an unreadable card must not take the link down: report it, deliver what was read
+        this.closeReadFd(seg.path);
+        this.scheduleRetry(this.health.fail(`read ${seg.path}`, err)); // a good commit clears it
+        return out;
+      }
       if (!more) return out;
     }
     if (this.health.fault !== null) {

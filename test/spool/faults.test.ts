@@ -137,6 +137,21 @@ describe('storage failure, bounded memory', () => {
     await s.close();
   });
 
+  it('EIO on read does not throw at the link: it raises the storage fault and delivers what it could read', async () => {
+    const { fs, status, opts } = setup();
+    const s = await Spool.open(opts);
+    for (let i = 0; i < 50; i++) s.append(payloadFor(i), T0 + i);
+    await s.flush();
+    fs.failOn(['readSync'], 'EIO');
+    expect(() => s.read(0, 100)).not.toThrow();
+    expect(status.snapshot().faults.storage).toMatch(/EIO/);
+    fs.heal();
+    s.append(payloadFor(50), T0 + 50);
+    await until(() => s.fault === null && s.durableSeq === 51); // the retry commits and clears it
+    expect(s.read(0, 100)).toHaveLength(51);
+    await s.close();
+  });
+
   it('fsync "always" survives EIO inside append (no throw) and commits on its own after healing', async () => {
     const { fs, opts } = setup({ fsync: 'always', cursorIntervalMs: 0 });
     const s = await Spool.open(opts);
