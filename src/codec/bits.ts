@@ -41,12 +41,14 @@ export function varintLength(z: number): number {
   return n;
 }
 
-export function writeVarints(zs: readonly number[]): Uint8Array {
+/** The first `count` values (default all) as back-to-back varints. */
+export function writeVarints(zs: ArrayLike<number>, count = zs.length): Uint8Array {
   let len = 0;
-  for (const z of zs) len += varintLength(z);
+  for (let i = 0; i < count; i++) len += varintLength(zs[i]!);
   const out = Buffer.allocUnsafe(len); // every byte is written below
   let p = 0;
-  for (let z of zs) {
+  for (let i = 0; i < count; i++) {
+    let z = zs[i]!;
     while (z >= 128) {
       out[p++] = (z % 128) | 0x80;
       z = Math.floor(z / 128);
@@ -192,9 +194,9 @@ export class BitReader {
   }
 }
 
-export function packBits(zs: readonly number[], width: number): Uint8Array {
-  const w = new BitWriter(Math.ceil((zs.length * width) / 8));
-  for (const z of zs) w.bits(z, width);
+export function packBits(zs: ArrayLike<number>, width: number, count = zs.length): Uint8Array {
+  const w = new BitWriter(Math.ceil((count * width) / 8));
+  for (let i = 0; i < count; i++) w.bits(zs[i]!, width);
   return w.finish();
 }
 
@@ -215,10 +217,13 @@ export function unpackBits(b: Uint8Array, count: number, width: number, field: s
  * a zero bit, then low in k bits. Small values stay short while a rare large one
  * costs only its own bits (bit packing pays the widest value for every value).
  */
-export function riceCost(zs: readonly number[], k: number): number {
+export function riceCost(zs: ArrayLike<number>, k: number, count = zs.length): number {
   const pk = 2 ** k;
-  let bits = zs.length * (k + 1);
-  for (const z of zs) bits += z < 0x80000000 && k < 31 ? z >>> k : Math.floor(z / pk);
+  let bits = count * (k + 1);
+  for (let i = 0; i < count; i++) {
+    const z = zs[i]!;
+    bits += z < 0x80000000 && k < 31 ? z >>> k : Math.floor(z / pk);
+  }
   return bits;
 }
 
@@ -226,15 +231,14 @@ export function riceCost(zs: readonly number[], k: number): number {
  * The Rice parameter with the fewest bits, among log2(mean) - 2 .. + 2, and
  * its cost in bits. One pass over the values.
  */
-export function bestRice(zs: readonly number[], sum: number): { k: number; bits: number } {
-  const m = zs.length;
+export function bestRice(zs: ArrayLike<number>, sum: number, m = zs.length): { k: number; bits: number } {
   if (m === 0) return { k: 0, bits: 0 };
   const k0 = Math.max(0, Math.floor(Math.log2(sum / m + 1)) - 2);
   const k1 = Math.min(MAX_WIDTH, k0 + 4);
   if (k1 >= 31 || sum >= 0x80000000 * 8) {
-    let best = { k: k0, bits: riceCost(zs, k0) };
+    let best = { k: k0, bits: riceCost(zs, k0, m) };
     for (let k = k0 + 1; k <= k1; k++) {
-      const bits = riceCost(zs, k);
+      const bits = riceCost(zs, k, m);
       if (bits < best.bits) best = { k, bits };
     }
     return best;
@@ -248,24 +252,34 @@ export function bestRice(zs: readonly number[], sum: number): { k: number; bits:
     c3 += z >>> 3;
     c4 += z >>> 4;
   }
-  const costs = [c0, c1, c2, c3, c4];
+  // Cost with parameter k0 + j is c_j + m * (k0 + j + 1); the first smallest wins.
   let k = k0;
   let bits = c0 + m * (k0 + 1);
-  for (let j = 1; j <= k1 - k0; j++) {
-    const c = costs[j]! + m * (k0 + j + 1);
-    if (c < bits) {
-      k = k0 + j;
-      bits = c;
-    }
+  if (c1 + m * (k0 + 2) < bits) {
+    k = k0 + 1;
+    bits = c1 + m * (k0 + 2);
+  }
+  if (c2 + m * (k0 + 3) < bits) {
+    k = k0 + 2;
+    bits = c2 + m * (k0 + 3);
+  }
+  if (c3 + m * (k0 + 4) < bits) {
+    k = k0 + 3;
+    bits = c3 + m * (k0 + 4);
+  }
+  if (c4 + m * (k0 + 5) < bits) {
+    k = k0 + 4;
+    bits = c4 + m * (k0 + 5);
   }
   return { k, bits };
 }
 
-export function packRice(zs: readonly number[], k: number): Uint8Array {
-  const w = new BitWriter(Math.ceil(riceCost(zs, k) / 8));
+export function packRice(zs: ArrayLike<number>, k: number, count = zs.length): Uint8Array {
+  const w = new BitWriter(Math.ceil(riceCost(zs, k, count) / 8));
   const pk = 2 ** k;
   const mask = k < 31 ? (1 << k) - 1 : 0;
-  for (const z of zs) {
+  for (let i = 0; i < count; i++) {
+    const z = zs[i]!;
     if (z < 0x80000000 && k < 31) {
       w.unary(z >>> k);
       w.bits(z & mask, k);

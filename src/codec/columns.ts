@@ -1,6 +1,6 @@
 import { CborWriter } from './cbor-writer.js';
 import { CodecError } from './errors.js';
-import { bestRice, bitWidth, packBits, packPresence, packRice, readVarints, unpackBits, unpackPresence, unpackRice, unzigzag, varintLength, writeVarints, zigzag } from './bits.js';
+import { bestRice, bitWidth, packBits, packRice, readVarints, unpackBits, unpackPresence, unpackRice, unzigzag, varintLength, writeVarints } from './bits.js';
 import type { Field, Wire } from './schema.js';
 
 /**
@@ -56,20 +56,24 @@ function rawColumn(out: CborWriter, f: Field, cells: Cell[]): void {
   for (const c of cells) writeCell(out, f, c);
 }
 
-function rleColumn(out: CborWriter, f: Field, cells: Cell[]): void {
-  const runs: [Cell, number][] = [];
-  for (const c of cells) {
-    const last = runs[runs.length - 1];
-    if (last && sameCell(last[0], c)) last[1]++;
-    else runs.push([c, 1]);
-  }
+/** Writes the RLE coding; returns true when every run is 2 or longer (then RLE is never larger than RAW). */
+function rleColumn(out: CborWriter, f: Field, cells: Cell[]): boolean {
+  const n = cells.length;
+  let runs = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || !sameCell(cells[i - 1], cells[i])) runs++;
   out.array(2);
   out.int(RLE);
-  out.array(runs.length * 2);
-  for (const [c, n] of runs) {
-    writeCell(out, f, c);
-    out.int(n);
+  out.array(runs * 2);
+  let allLong = true;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && sameCell(cells[i], cells[j])) j++;
+    writeCell(out, f, cells[i]);
+    out.int(j - i);
+    if (j - i < 2) allLong = false;
+    i = j;
   }
+  return allLong;
 }
 
 function gcd(a: number, b: number): number {
@@ -81,17 +85,10 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Base values, step and zig-zag residuals / step of one delta coding. */
-interface Residuals {
-  base: number[];
-  step: number;
-  zs: number[];
-}
-
 interface DeltaPlan {
   method: number;
-  order: number;
-  r: Residuals;
+  order: 1 | 2;
+  step: number;
   /** width (DELTA_BITS) or k (DELTA_RICE). */
   param: number;
   size: number;
@@ -104,120 +101,190 @@ function headSize(n: number): number {
 const intSize = (v: number) => headSize(v >= 0 ? v : -1 - v);
 const bstrSize = (len: number) => headSize(len) + len;
 
-/** Scratch for signed residuals of order 1 and 2 (no allocation while sizing). */
-const R = [new Float64Array(MAX_BATCH_RECORDS), new Float64Array(MAX_BATCH_RECORDS)];
+/**
+ * Scratch for one integer column, so that sizing and writing it allocates
+ * nothing per value: the present values x1..xM, the residuals of order 1 and
+ * 2, and their zig-zag codes (divided by the step).
+ */
+const XS = new Float64Array(MAX_BATCH_RECORDS);
+const R1 = new Float64Array(MAX_BATCH_RECORDS);
+const R2 = new Float64Array(MAX_BATCH_RECORDS);
+const Z1 = new Float64Array(MAX_BATCH_RECORDS);
+const Z2 = new Float64Array(MAX_BATCH_RECORDS);
+const HALF_SAFE = Number.MAX_SAFE_INTEGER / 2;
+const ORDERS = [1, 2] as const;
+
+/** Size of the delta column of one order, whatever its residual coding, before the residuals. */
+function deltaFixed(order: 1 | 2, m: number, step: number, presenceBytes: number): number {
+  const xs = XS;
+  let fixed = 1 + 1 + 1 + intSize(step) + (presenceBytes > 0 ? bstrSize(presenceBytes) : 0);
+  if (order === 1 || m < 2) fixed += 1 + intSize(xs[0]!);
+  else fixed += 1 + intSize(xs[0]!) + intSize(xs[1]! - xs[0]!);
+  return fixed;
+}
 
 /**
- * The smallest delta coding of a column, sized without encoding it: one pass
- * computes the residuals of both orders and their common step, a second pass
- * per order their zig-zag statistics. Only the winner's residuals are built.
+ * The smallest delta coding of the M present values in XS, sized without
+ * encoding it: one pass computes the residuals of both orders and their common
+ * step (gcd), one pass per order their zig-zag codes and statistics (sum, max,
+ * varint bytes), from which the sizes of all three residual codings follow
+ * (Rice via bestRice). Null when a residual leaves the safe integer range.
  */
-function planDelta(xs: number[], presence: Uint8Array | null): DeltaPlan | null {
-  const m = xs.length;
-  const [r1, r2] = R as [Float64Array, Float64Array];
+function planDelta(m: number, presenceBytes: number): DeltaPlan | null {
+  const xs = XS;
   let g1 = 0;
   let g2 = 0;
-  let ok = true;
-  for (let i = 1; i < m && ok; i++) {
+  let prev = 0;
+  for (let i = 1; i < m; i++) {
     const d = xs[i]! - xs[i - 1]!;
-    r1[i - 1] = d;
-    g1 = gcd(g1, Math.abs(d));
+    if (!(Math.abs(d) <= HALF_SAFE)) return null;
+    R1[i - 1] = d;
+    if (g1 !== 1) g1 = gcd(g1, Math.abs(d));
     if (i >= 2) {
-      const dd = d - r1[i - 2]!;
-      r2[i - 2] = dd;
-      g2 = gcd(g2, Math.abs(dd));
-      ok = Math.abs(dd) <= Number.MAX_SAFE_INTEGER / 2;
+      const dd = d - prev;
+      if (!(Math.abs(dd) <= HALF_SAFE)) return null;
+      R2[i - 2] = dd;
+      if (g2 !== 1) g2 = gcd(g2, Math.abs(dd));
     }
-    ok &&= Math.abs(d) <= Number.MAX_SAFE_INTEGER / 2;
+    prev = d;
   }
-  if (!ok) return null;
   let best: DeltaPlan | null = null;
-  for (const order of [1, 2] as const) {
-    const rs = order === 1 ? r1 : r2;
-    const base = order === 1 || m < 2 ? [xs[0]!] : [xs[0]!, xs[1]! - xs[0]!];
-    const count = m - base.length;
+  for (const order of ORDERS) {
+    const rs = order === 1 ? R1 : R2;
+    const zs = order === 1 ? Z1 : Z2;
+    const count = m - (order === 1 || m < 2 ? 1 : 2);
     const step = (order === 1 ? g1 : g2) || 1;
-    let fixed = 1 + 1 + 1 + headSize(base.length) + intSize(step) + (presence ? bstrSize(presence.length) : 0);
-    for (const b of base) fixed += intSize(b);
-    const zs: number[] = new Array(count);
+    const fixed = deltaFixed(order, m, step, presenceBytes);
     let max = 0;
     let sum = 0;
     let varBytes = 0;
     for (let i = 0; i < count; i++) {
-      const z = zigzag(rs[i]! / step);
+      const r = step === 1 ? rs[i]! : rs[i]! / step;
+      const z = r >= 0 ? 2 * r : -2 * r - 1; // zig-zag
       zs[i] = z;
       if (z > max) max = z;
       sum += z;
-      varBytes += varintLength(z);
+      varBytes += z < 0x80 ? 1 : varintLength(z);
     }
     const width = bitWidth(max);
-    const { k, bits: riceBits } = bestRice(zs, sum);
-    const sizes = [
-      fixed + intSize(width) + bstrSize(Math.ceil((count * width) / 8)),
-      fixed + bstrSize(varBytes),
-      fixed + intSize(k) + bstrSize(Math.ceil(riceBits / 8)),
-    ];
-    const j = sizes[0]! <= sizes[1]! && sizes[0]! <= sizes[2]! ? 0 : sizes[1]! <= sizes[2]! ? 1 : 2;
-    if (!best || sizes[j]! < best.size) {
-      best = { method: [DELTA_BITS, DELTA_VARINT, DELTA_RICE][j]!, order, r: { base, step, zs }, param: [width, 0, k][j]!, size: sizes[j]! };
+    const rice = bestRice(zs, sum, count);
+    const bits = fixed + intSize(width) + bstrSize(Math.ceil((count * width) / 8));
+    const varint = fixed + bstrSize(varBytes);
+    const riceSize = fixed + intSize(rice.k) + bstrSize(Math.ceil(rice.bits / 8));
+    let method = DELTA_BITS;
+    let size = bits;
+    let param = width;
+    if (varint < size) {
+      method = DELTA_VARINT;
+      size = varint;
+      param = 0;
     }
+    if (riceSize < size) {
+      method = DELTA_RICE;
+      size = riceSize;
+      param = rice.k;
+    }
+    if (!best || size < best.size) best = { method, order, step, param, size };
   }
   return best;
 }
 
-function writeDelta(out: CborWriter, plan: DeltaPlan, presence: Uint8Array | null): void {
-  const { method, order, r, param } = plan;
+/** Writes the planned delta column; the residuals are still in the scratch of its order. */
+function writeDelta(out: CborWriter, plan: DeltaPlan, m: number, presence: Uint8Array | null): void {
+  const { method, order, step, param } = plan;
+  const xs = XS;
+  const zs = order === 1 ? Z1 : Z2;
+  const baseLength = order === 1 || m < 2 ? 1 : 2;
+  const count = m - baseLength;
   out.array(DELTA_LENGTH[method]! + (presence ? 1 : 0));
   out.int(method);
   out.int(order);
-  out.array(r.base.length);
-  for (const b of r.base) out.int(b);
-  out.int(r.step);
+  out.array(baseLength);
+  out.int(xs[0]!);
+  if (baseLength === 2) out.int(xs[1]! - xs[0]!);
+  out.int(step);
   if (method === DELTA_BITS) {
     out.int(param);
-    out.byteString(packBits(r.zs, param));
+    out.byteString(packBits(zs, param, count));
   } else if (method === DELTA_RICE) {
     out.int(param);
-    out.byteString(packRice(r.zs, param));
-  } else out.byteString(writeVarints(r.zs));
+    out.byteString(packRice(zs, param, count));
+  } else out.byteString(writeVarints(zs, count));
   if (presence) out.byteString(presence);
 }
 
-/** Size of the RLE coding of an integer column (null = absent). */
-function rleIntSize(cells: Cell[]): number {
-  let runs = 0;
-  let bytes = 0;
-  for (let i = 0; i < cells.length; ) {
+/** Writes the RLE coding of an integer column (NaN = absent). */
+function rleIntColumn(out: CborWriter, vals: Float64Array, n: number, runs: number): void {
+  out.array(2);
+  out.int(RLE);
+  out.array(runs * 2);
+  for (let i = 0; i < n; ) {
+    const v = vals[i]!;
     let j = i + 1;
-    while (j < cells.length && cells[j] === cells[i]) j++;
-    const c = cells[i];
-    bytes += (c === undefined ? 1 : intSize(c as number)) + intSize(j - i);
-    runs++;
+    if (v !== v) while (j < n && vals[j] !== vals[j]) j++;
+    else while (j < n && vals[j] === v) j++;
+    if (v !== v) out.null();
+    else out.int(v);
+    out.int(j - i);
     i = j;
   }
-  return 2 + headSize(2 * runs) + bytes;
+}
+
+/**
+ * Writes the smallest coding of an integer column: vals[i] is record i's wire
+ * value, NaN when absent, at least one present. One pass gathers the present
+ * values, the presence bitmap and the size of the run-length coding; the delta
+ * codings are sized from statistics (planDelta) and only the winner is written.
+ */
+export function writeIntColumn(out: CborWriter, vals: Float64Array, n: number): void {
+  let m = 0;
+  let runs = 0;
+  let rleBytes = 0;
+  let runStart = 0;
+  for (let i = 0; i < n; i++) {
+    const v = vals[i]!;
+    if (v === v) XS[m++] = v;
+    if (i === 0 || !(v === vals[i - 1] || (v !== v && vals[i - 1] !== vals[i - 1]))) {
+      if (i > 0) rleBytes += intSize(i - runStart);
+      runs++;
+      runStart = i;
+      rleBytes += v === v ? intSize(v) : 1;
+    }
+  }
+  rleBytes += intSize(n - runStart);
+  const rle = 2 + headSize(2 * runs) + rleBytes;
+  let presence: Uint8Array | null = null;
+  if (m < n) {
+    presence = new Uint8Array(Math.ceil(n / 8));
+    for (let i = 0; i < n; i++) if (vals[i] === vals[i]) presence[i >> 3]! |= 1 << (i & 7);
+  }
+  const presenceBytes = presence ? presence.length : 0;
+  // No delta column is smaller than its fixed parts: skip planning when runs already win.
+  const deltaFloor = 6 + intSize(XS[0]!) + (presence ? bstrSize(presenceBytes) : 0);
+  const plan = rle <= deltaFloor ? null : planDelta(m, presenceBytes);
+  if (plan && plan.size < rle) writeDelta(out, plan, m, presence);
+  else rleIntColumn(out, vals, n, runs);
 }
 
 const scratch = [new CborWriter(1024), new CborWriter(1024)];
+const VALS = new Float64Array(MAX_BATCH_RECORDS);
 
 /**
- * Writes the smallest coding of one column. Integer columns are sized
- * arithmetically and only the winner is encoded; other types try RLE and RAW.
+ * Writes the smallest coding of one column of wire values (undefined =
+ * absent). Integer columns go through writeIntColumn; other types try RLE and RAW.
  */
 export function writeColumn(out: CborWriter, f: Field, cells: Cell[]): void {
   if (f.integer) {
-    const xs: number[] = [];
-    for (const c of cells) if (c !== undefined) xs.push(c as number);
-    const presence = xs.length === cells.length ? null : packPresence(cells.map((c) => c !== undefined));
-    const rle = rleIntSize(cells);
-    // No delta column is smaller than its fixed parts: skip planning when runs already win.
-    const deltaFloor = 6 + intSize(xs[0]!) + (presence ? bstrSize(presence.length) : 0);
-    const plan = rle <= deltaFloor ? null : planDelta(xs, presence);
-    if (plan && plan.size < rle) writeDelta(out, plan, presence);
-    else rleColumn(out, f, cells);
+    for (let i = 0; i < cells.length; i++) VALS[i] = cells[i] === undefined ? NaN : (cells[i] as number);
+    writeIntColumn(out, VALS, cells.length);
     return;
   }
-  rleColumn(scratch[0]!.reset(), f, cells);
+  // Each run of r >= 2 values costs one value and a count, RAW r values: RLE is
+  // no larger then, and wins ties, so RAW need not be tried.
+  if (rleColumn(scratch[0]!.reset(), f, cells)) {
+    out.raw(scratch[0]!.written());
+    return;
+  }
   rawColumn(scratch[1]!.reset(), f, cells);
   out.raw((scratch[0]!.pos <= scratch[1]!.pos ? scratch[0]! : scratch[1]!).written());
 }
