@@ -12,6 +12,7 @@ import type { Field, Wire } from './schema.js';
  *   [2, order, [base], step, width, bits, presence?]  DELTA_BITS (integer fields)
  *   [3, order, [base], step, varints, presence?]      DELTA_VARINT (integer fields)
  *   [4, order, [base], step, k, bits, presence?]      DELTA_RICE (integer fields)
+ *   [5, L, [method, 1, [base], step, (param,) bytes]]  ITEMS (arrays of integers)
  *
  * For the delta codes, x1..xM are the values of the records that have the field
  * (all N unless `presence`, a bitmap, bit i LSB-first = record i has it). order 1:
@@ -23,6 +24,13 @@ import type { Field, Wire } from './schema.js';
  * written as LEB128 varints (DELTA_VARINT) or as Golomb-Rice codes with
  * parameter k (DELTA_RICE). Decoding reverses this exactly: lossless at the
  * schema's resolution.
+ *
+ * ITEMS codes an array column whose records all hold exactly L integer items
+ * (none null), e.g. tyre pressures: the N x L items in record order form one
+ * delta column (method 2, 3 or 4, order 1, no presence) in which the previous
+ * value of an item is the same item of the previous record (lag L), and the base
+ * is the L items of record 1. Pressures held between samples cost a bit or so
+ * per item instead of a whole array per run.
  */
 export const MAX_BATCH_RECORDS = 10_000;
 
@@ -31,6 +39,9 @@ const RLE = 1;
 const DELTA_BITS = 2;
 const DELTA_VARINT = 3;
 const DELTA_RICE = 4;
+const ITEMS = 5;
+/** Most array items one ITEMS column may hold in total (N records x L items). */
+export const MAX_ITEMS_VALUES = 65_536;
 /** Elements of each delta column before the optional presence bitmap. */
 const DELTA_LENGTH: Record<number, number> = { [DELTA_BITS]: 6, [DELTA_VARINT]: 5, [DELTA_RICE]: 6 };
 
@@ -106,22 +117,40 @@ const bstrSize = (len: number) => headSize(len) + len;
  * nothing per value: the present values x1..xM, the residuals of order 1 and
  * 2, and their zig-zag codes (divided by the step).
  */
-const XS = new Float64Array(MAX_BATCH_RECORDS);
-const R1 = new Float64Array(MAX_BATCH_RECORDS);
-const R2 = new Float64Array(MAX_BATCH_RECORDS);
-const Z1 = new Float64Array(MAX_BATCH_RECORDS);
-const Z2 = new Float64Array(MAX_BATCH_RECORDS);
+let XS = new Float64Array(1024);
+let R1 = new Float64Array(1024);
+let R2 = new Float64Array(1024);
+let Z1 = new Float64Array(1024);
+let Z2 = new Float64Array(1024);
+
+/** Grows the scratch to hold m values (kept for the next column: sized by the largest batch seen). */
+function scratchFor(m: number): void {
+  if (m <= XS.length) return;
+  const size = Math.max(m, XS.length * 2);
+  XS = new Float64Array(size);
+  R1 = new Float64Array(size);
+  R2 = new Float64Array(size);
+  Z1 = new Float64Array(size);
+  Z2 = new Float64Array(size);
+}
 const HALF_SAFE = Number.MAX_SAFE_INTEGER / 2;
 const ORDERS = [1, 2] as const;
+const ORDER_1 = [1] as const;
 
 /** Size of the delta column of one order, whatever its residual coding, before the residuals. */
-function deltaFixed(order: 1 | 2, m: number, step: number, presenceBytes: number): number {
+function deltaFixed(order: 1 | 2, m: number, step: number, presenceBytes: number, lag: number): number {
   const xs = XS;
   let fixed = 1 + 1 + 1 + intSize(step) + (presenceBytes > 0 ? bstrSize(presenceBytes) : 0);
-  if (order === 1 || m < 2) fixed += 1 + intSize(xs[0]!);
+  if (lag > 1) {
+    fixed += headSize(lag);
+    for (let i = 0; i < lag; i++) fixed += intSize(xs[i]!);
+  } else if (order === 1 || m < 2) fixed += 1 + intSize(xs[0]!);
   else fixed += 1 + intSize(xs[0]!) + intSize(xs[1]! - xs[0]!);
   return fixed;
 }
+
+/** Base values of a delta column: `lag` of them with a lag, else 1 (order 1 or M < 2) or 2. */
+const baseLength = (order: 1 | 2, m: number, lag: number) => (lag > 1 ? lag : order === 1 || m < 2 ? 1 : 2);
 
 /**
  * The smallest delta coding of the M present values in XS, sized without
@@ -130,12 +159,19 @@ function deltaFixed(order: 1 | 2, m: number, step: number, presenceBytes: number
  * varint bytes), from which the sizes of all three residual codings follow
  * (Rice via bestRice). Null when a residual leaves the safe integer range.
  */
-function planDelta(m: number, presenceBytes: number): DeltaPlan | null {
+function planDelta(m: number, presenceBytes: number, lag = 1): DeltaPlan | null {
   const xs = XS;
   let g1 = 0;
   let g2 = 0;
   let prev = 0;
-  for (let i = 1; i < m; i++) {
+  if (lag > 1) {
+    for (let i = lag; i < m; i++) {
+      const d = xs[i]! - xs[i - lag]!;
+      if (!(Math.abs(d) <= HALF_SAFE)) return null;
+      R1[i - lag] = d;
+      if (g1 !== 1) g1 = gcd(g1, Math.abs(d));
+    }
+  } else for (let i = 1; i < m; i++) {
     const d = xs[i]! - xs[i - 1]!;
     if (!(Math.abs(d) <= HALF_SAFE)) return null;
     R1[i - 1] = d;
@@ -149,12 +185,12 @@ function planDelta(m: number, presenceBytes: number): DeltaPlan | null {
     prev = d;
   }
   let best: DeltaPlan | null = null;
-  for (const order of ORDERS) {
+  for (const order of lag > 1 ? ORDER_1 : ORDERS) {
     const rs = order === 1 ? R1 : R2;
     const zs = order === 1 ? Z1 : Z2;
-    const count = m - (order === 1 || m < 2 ? 1 : 2);
+    const count = m - baseLength(order, m, lag);
     const step = (order === 1 ? g1 : g2) || 1;
-    const fixed = deltaFixed(order, m, step, presenceBytes);
+    const fixed = deltaFixed(order, m, step, presenceBytes, lag);
     let max = 0;
     let sum = 0;
     let varBytes = 0;
@@ -190,18 +226,21 @@ function planDelta(m: number, presenceBytes: number): DeltaPlan | null {
 }
 
 /** Writes the planned delta column; the residuals are still in the scratch of its order. */
-function writeDelta(out: CborWriter, plan: DeltaPlan, m: number, presence: Uint8Array | null): void {
+function writeDelta(out: CborWriter, plan: DeltaPlan, m: number, presence: Uint8Array | null, lag = 1): void {
   const { method, order, step, param } = plan;
   const xs = XS;
   const zs = order === 1 ? Z1 : Z2;
-  const baseLength = order === 1 || m < 2 ? 1 : 2;
-  const count = m - baseLength;
+  const bases = baseLength(order, m, lag);
+  const count = m - bases;
   out.array(DELTA_LENGTH[method]! + (presence ? 1 : 0));
   out.int(method);
   out.int(order);
-  out.array(baseLength);
-  out.int(xs[0]!);
-  if (baseLength === 2) out.int(xs[1]! - xs[0]!);
+  out.array(bases);
+  if (lag > 1) for (let i = 0; i < lag; i++) out.int(xs[i]!);
+  else {
+    out.int(xs[0]!);
+    if (bases === 2) out.int(xs[1]! - xs[0]!);
+  }
   out.int(step);
   if (method === DELTA_BITS) {
     out.int(param);
@@ -237,6 +276,7 @@ function rleIntColumn(out: CborWriter, vals: Float64Array, n: number, runs: numb
  * codings are sized from statistics (planDelta) and only the winner is written.
  */
 export function writeIntColumn(out: CborWriter, vals: Float64Array, n: number): void {
+  scratchFor(n);
   let m = 0;
   let runs = 0;
   let rleBytes = 0;
@@ -267,6 +307,28 @@ export function writeIntColumn(out: CborWriter, vals: Float64Array, n: number): 
 }
 
 const scratch = [new CborWriter(1024), new CborWriter(1024)];
+
+/**
+ * L when every record has an array of exactly L >= 1 integer items, none null
+ * (the ITEMS coding applies), with the items copied into XS in record order; else 0.
+ */
+function itemsLength(cells: Cell[]): number {
+  const first = cells[0];
+  if (!Array.isArray(first) || first.length === 0) return 0;
+  const lag = first.length;
+  if (cells.length * lag > MAX_ITEMS_VALUES) return 0;
+  scratchFor(cells.length * lag);
+  let p = 0;
+  for (const c of cells) {
+    if (!Array.isArray(c) || c.length !== lag) return 0;
+    for (let k = 0; k < lag; k++) {
+      const x = c[k];
+      if (typeof x !== 'number') return 0;
+      XS[p++] = x;
+    }
+  }
+  return lag;
+}
 const VALS = new Float64Array(MAX_BATCH_RECORDS);
 
 /**
@@ -281,12 +343,25 @@ export function writeColumn(out: CborWriter, f: Field, cells: Cell[]): void {
   }
   // Each run of r >= 2 values costs one value and a count, RAW r values: RLE is
   // no larger then, and wins ties, so RAW need not be tried.
-  if (rleColumn(scratch[0]!.reset(), f, cells)) {
-    out.raw(scratch[0]!.written());
-    return;
+  let best = scratch[0]!.reset();
+  if (!rleColumn(best, f, cells)) {
+    rawColumn(scratch[1]!.reset(), f, cells);
+    if (scratch[1]!.pos < best.pos) best = scratch[1]!;
   }
-  rawColumn(scratch[1]!.reset(), f, cells);
-  out.raw((scratch[0]!.pos <= scratch[1]!.pos ? scratch[0]! : scratch[1]!).written());
+  const lag = f.integerItems ? itemsLength(cells) : 0;
+  if (lag > 0) {
+    const m = cells.length * lag;
+    const plan = planDelta(m, 0, lag);
+    // [5, L, inner]: array head, method, L, then the inner delta column.
+    if (plan && 2 + intSize(lag) + plan.size < best.pos) {
+      out.array(3);
+      out.int(ITEMS);
+      out.int(lag);
+      writeDelta(out, plan, m, null, lag);
+      return;
+    }
+  }
+  out.raw(best.written());
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -320,18 +395,24 @@ function expand(cells: unknown[], n: number, field: string, rle: boolean): unkno
   return out;
 }
 
-/** Undoes a DELTA column: wire integers per record (undefined = absent). */
-function undelta(col: unknown[], n: number, field: string): unknown[] {
+/**
+ * Undoes a DELTA column: wire integers per record (undefined = absent). With
+ * lag L > 1 (inside ITEMS) the column is order 1 without presence, has L base
+ * values, and each value follows the one L places before it.
+ */
+function undelta(col: unknown[], n: number, field: string, lag = 1): unknown[] {
   const method = col[0] as number;
-  const fixed = DELTA_LENGTH[method]!;
-  if (col.length !== fixed && col.length !== fixed + 1) throw new CodecError(`delta column of ${col.length} elements`, field);
+  const fixed = DELTA_LENGTH[method];
+  if (fixed === undefined) throw new CodecError(`unknown delta method ${String(method)}`, field);
+  if (col.length !== fixed && (col.length !== fixed + 1 || lag > 1)) throw new CodecError(`delta column of ${col.length} elements`, field);
   const order = col[1];
-  if (order !== 1 && order !== 2) throw new CodecError(`delta order ${String(order)} is not 1 or 2`, field);
+  if (order !== 1 && (order !== 2 || lag > 1)) throw new CodecError(`delta order ${String(order)} is not ${lag > 1 ? '1' : '1 or 2'}`, field);
   const present = col.length === fixed + 1 ? unpackPresence(bytesOf(col[fixed], field, 'presence'), n, field) : null;
   let m = n;
   if (present) m = present.reduce((k, p) => k + (p ? 1 : 0), 0);
+  const bases = lag > 1 ? lag : Math.min(order, m);
   const base = col[2];
-  if (!Array.isArray(base) || base.length !== Math.min(order, m)) throw new CodecError(`delta base must hold ${Math.min(order, m)} values`, field);
+  if (!Array.isArray(base) || base.length !== bases) throw new CodecError(`delta base must hold ${bases} values`, field);
   const step = safeInt(col[3], field, 'delta step');
   if (step < 1) throw new CodecError(`delta step ${step} is not >= 1`, field);
   const count = m - base.length;
@@ -344,7 +425,8 @@ function undelta(col: unknown[], n: number, field: string): unknown[] {
   let delta = 0;
   for (let i = 0; i < m; i++) {
     let x: number;
-    if (i === 0) x = safeInt(base[0], field, 'delta base');
+    if (lag > 1) x = i < lag ? safeInt(base[i], field, 'delta base') : xs[i - lag]! + unzigzag(zs[i - lag]!) * step;
+    else if (i === 0) x = safeInt(base[0], field, 'delta base');
     else if (i === 1 && order === 2) {
       delta = safeInt(base[1], field, 'delta base');
       x = prev + delta;
@@ -367,6 +449,23 @@ function undelta(col: unknown[], n: number, field: string): unknown[] {
   return out;
 }
 
+/** Undoes an ITEMS column [5, L, inner delta column]: N arrays of L integers. */
+function unitems(f: Field, col: unknown[], n: number): unknown[] {
+  const field = f.name;
+  if (!f.integerItems) throw new CodecError('ITEMS coding on a field that is not an array of integers', field);
+  if (col.length !== 3 || !Array.isArray(col[2])) throw new CodecError('ITEMS column must be [5, L, [delta column]]', field);
+  const lag = col[1];
+  const maxItems = (f.spec as { maxItems: number }).maxItems;
+  if (typeof lag !== 'number' || !Number.isInteger(lag) || lag < 1 || lag > maxItems) throw new CodecError(`ITEMS length ${String(lag)} is not 1..${maxItems}`, field);
+  if (n * lag > MAX_ITEMS_VALUES) throw new CodecError(`ITEMS column of ${n} x ${lag} values exceeds ${MAX_ITEMS_VALUES}`, field);
+  const inner = col[2] as unknown[];
+  if (inner[0] !== DELTA_BITS && inner[0] !== DELTA_VARINT && inner[0] !== DELTA_RICE) throw new CodecError(`ITEMS inner method ${String(inner[0])} is not a delta coding`, field);
+  const xs = undelta(inner, n * lag, field, lag);
+  const out: unknown[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = xs.slice(i * lag, (i + 1) * lag);
+  return out;
+}
+
 /** Decodes a column into N wire values (undefined or null = absent). */
 export function decodeColumn(f: Field, col: unknown, n: number): unknown[] {
   const field = f.name;
@@ -381,6 +480,8 @@ export function decodeColumn(f: Field, col: unknown, n: number): unknown[] {
     case DELTA_RICE:
       if (!f.integer) throw new CodecError('delta coding on a field that is not an integer', field);
       return undelta(col, n, field);
+    case ITEMS:
+      return unitems(f, col, n);
     default:
       throw new CodecError(`unknown column method ${String(col[0])}`, field);
   }

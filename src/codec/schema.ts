@@ -63,6 +63,8 @@ export interface Field {
    * paths can check and write inline; null for every other type.
    */
   readonly plainInt: { min: number; max: number } | null;
+  /** True for an array whose items are integers on the wire (batches may code it ITEMS). */
+  readonly integerItems: boolean;
   /** App value -> wire value; throws CodecError naming the field. */
   toWire(v: unknown): Wire;
   /** Wire value (as decoded) -> app value; throws CodecError naming the field. */
@@ -240,7 +242,7 @@ function compileField(name: string, spec: FieldSpec): Field {
   if (spec.type !== 'array') {
     const c = scalarCodec(spec, where);
     return {
-      name, tag: spec.tag, required, spec, integer: c.integer, plainInt: c.plainInt ?? null,
+      name, tag: spec.tag, required, spec, integer: c.integer, plainInt: c.plainInt ?? null, integerItems: false,
       toWire: (v) => c.toWire(v, name),
       fromWire: (w) => c.fromWire(w, name),
       write: (out, w) => c.write(out, w as WireScalar),
@@ -264,7 +266,7 @@ function compileField(name: string, spec: FieldSpec): Field {
     });
   };
   return {
-    name, tag: spec.tag, required, spec, integer: false, plainInt: null,
+    name, tag: spec.tag, required, spec, integer: false, plainInt: null, integerItems: c.integer,
     toWire: (v) => each(v, c.toWire),
     fromWire: (w) => each(w, c.fromWire),
     write(out, w) {

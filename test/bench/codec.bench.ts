@@ -8,8 +8,10 @@
  *    reference encoders are written below, from the public format descriptions);
  *  - encode/decode records per second against JSON.stringify/JSON.parse of the
  *    same records, as ratios measured in this run.
- * The drives carry no engine or cabin data: sensor values are SYNTHETIC and
- * smooth (test/helpers/codec-drive.ts), used only to size full records.
+ * The drives carry no engine or cabin data: sensor values are SYNTHETIC, shaped
+ * like what src/sensors produces on the truck board (engine values sampled every
+ * 1 s with sensor noise at the schema's resolution, six tyres every 10 s, cabin
+ * every 30 s; the assumptions are in test/helpers/codec-drive.ts).
  */
 import {
   decodeBatch, decodeRecord, decodeRecordWith, defineSchema, encodeBatch, encodeRecord, encodeRecordWith, recordFromFix,
@@ -160,7 +162,7 @@ const rows: [string, (d: Drive) => number, string?][] = [
   ['Teltonika C8 60-record packet', (d) => batchBytes(chunks(d.full, 60), (b) => teltonikaPacket(b).length)],
 ];
 
-console.log('bytes per record (real drives; sensor values synthetic; seq from 1,000,000)');
+console.log('bytes per record (real drives; sensor values synthetic, with noise; seq from 1,000,000)');
 const w0 = 31;
 console.log(`${''.padEnd(w0)}${drives.map((d) => `${d.name} ${d.hz}`.padStart(26)).join('')}   target`);
 console.log(`${'records'.padEnd(w0)}${drives.map((d) => String(d.gnss.length).padStart(26)).join('')}`);
@@ -197,7 +199,7 @@ console.log(`  batch 60 + sensors, ours / JSON full:       ${ratio('batch 60: GN
       methods.set(name, (methods.get(name) ?? new Set()).add((col as number[])[0]!));
     }
   }
-  const METHOD = ['raw', 'rle', 'bits', 'varint', 'rice'];
+  const METHOD = ['raw', 'rle', 'bits', 'varint', 'rice', 'items'];
   console.log(`\nbatch of 60 on ${d.name}, GNSS + sensors: ${(total / n).toFixed(2)} B/record, by column (coding used):`);
   console.log(`  ${[...perField].map(([k, v]) => `${k} ${(v / n).toFixed(2)} (${[...methods.get(k)!].sort().map((m) => METHOD[m]).join('/')})`).join(', ')}`);
   console.log(`  batch header ${((total - [...perField.values()].reduce((a, b) => a + b, 0)) / n).toFixed(2)}`);
