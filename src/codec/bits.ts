@@ -281,8 +281,13 @@ export function packRice(zs: ArrayLike<number>, k: number, count = zs.length): U
   for (let i = 0; i < count; i++) {
     const z = zs[i]!;
     if (z < 0x80000000 && k < 31) {
-      w.unary(z >>> k);
-      w.bits(z & mask, k);
+      const q = z >>> k;
+      // q ones, a zero, then the k low bits: one field when it fits in 24 bits.
+      if (q + 1 + k <= 24) w.bits(((1 << q) - 1) | ((z & mask) << (q + 1)), q + 1 + k);
+      else {
+        w.unary(q);
+        w.bits(z & mask, k);
+      }
     } else {
       w.unary(Math.floor(z / pk));
       w.bits(z % pk, k);

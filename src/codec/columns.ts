@@ -164,43 +164,64 @@ function planDelta(m: number, presenceBytes: number, lag = 1): DeltaPlan | null 
   let g1 = 0;
   let g2 = 0;
   let prev = 0;
+  // Zig-zag statistics of both orders for step 1, gathered in the same pass as the
+  // residuals; redone below only for an order whose residuals share a factor > 1.
+  let max1 = 0, sum1 = 0, var1 = 0, max2 = 0, sum2 = 0, var2 = 0;
   if (lag > 1) {
     for (let i = lag; i < m; i++) {
       const d = xs[i]! - xs[i - lag]!;
       if (!(Math.abs(d) <= HALF_SAFE)) return null;
       R1[i - lag] = d;
       if (g1 !== 1) g1 = gcd(g1, Math.abs(d));
+      const z = d >= 0 ? 2 * d : -2 * d - 1;
+      Z1[i - lag] = z;
+      if (z > max1) max1 = z;
+      sum1 += z;
+      var1 += z < 0x80 ? 1 : varintLength(z);
     }
   } else for (let i = 1; i < m; i++) {
     const d = xs[i]! - xs[i - 1]!;
     if (!(Math.abs(d) <= HALF_SAFE)) return null;
     R1[i - 1] = d;
     if (g1 !== 1) g1 = gcd(g1, Math.abs(d));
+    const z = d >= 0 ? 2 * d : -2 * d - 1;
+    Z1[i - 1] = z;
+    if (z > max1) max1 = z;
+    sum1 += z;
+    var1 += z < 0x80 ? 1 : varintLength(z);
     if (i >= 2) {
       const dd = d - prev;
       if (!(Math.abs(dd) <= HALF_SAFE)) return null;
       R2[i - 2] = dd;
       if (g2 !== 1) g2 = gcd(g2, Math.abs(dd));
+      const z2 = dd >= 0 ? 2 * dd : -2 * dd - 1;
+      Z2[i - 2] = z2;
+      if (z2 > max2) max2 = z2;
+      sum2 += z2;
+      var2 += z2 < 0x80 ? 1 : varintLength(z2);
     }
     prev = d;
   }
   let best: DeltaPlan | null = null;
   for (const order of lag > 1 ? ORDER_1 : ORDERS) {
-    const rs = order === 1 ? R1 : R2;
     const zs = order === 1 ? Z1 : Z2;
     const count = m - baseLength(order, m, lag);
     const step = (order === 1 ? g1 : g2) || 1;
     const fixed = deltaFixed(order, m, step, presenceBytes, lag);
-    let max = 0;
-    let sum = 0;
-    let varBytes = 0;
-    for (let i = 0; i < count; i++) {
-      const r = step === 1 ? rs[i]! : rs[i]! / step;
-      const z = r >= 0 ? 2 * r : -2 * r - 1; // zig-zag
-      zs[i] = z;
-      if (z > max) max = z;
-      sum += z;
-      varBytes += z < 0x80 ? 1 : varintLength(z);
+    let max = order === 1 ? max1 : max2;
+    let sum = order === 1 ? sum1 : sum2;
+    let varBytes = order === 1 ? var1 : var2;
+    if (step > 1) {
+      const rs = order === 1 ? R1 : R2;
+      max = sum = varBytes = 0;
+      for (let i = 0; i < count; i++) {
+        const r = rs[i]! / step;
+        const z = r >= 0 ? 2 * r : -2 * r - 1; // zig-zag
+        zs[i] = z;
+        if (z > max) max = z;
+        sum += z;
+        varBytes += z < 0x80 ? 1 : varintLength(z);
+      }
     }
     const width = bitWidth(max);
     const rice = bestRice(zs, sum, count);

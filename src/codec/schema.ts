@@ -254,16 +254,21 @@ function compileField(name: string, spec: FieldSpec): Field {
   if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 4096) throw new CodecError('invalid schema: array maxItems must be an integer 1..4096', where);
   const c = scalarCodec(items, `${name}[]`);
   const nullable = spec.nullableItems === true;
+  // Item names for error messages, made once (not per item on the hot path).
+  const labels = Array.from({ length: maxItems }, (_, i) => `${name}[${i}]`);
   const each = (v: unknown, conv: (x: unknown, f: string) => unknown): (WireScalar | null)[] => {
     if (!Array.isArray(v)) throw new CodecError(`expected an array, got ${describe(v)}`, name);
-    if (v.length > maxItems) throw new CodecError(`array of ${v.length} items exceeds maxItems ${maxItems}`, name);
-    return v.map((x, i) => {
+    const n = v.length;
+    if (n > maxItems) throw new CodecError(`array of ${n} items exceeds maxItems ${maxItems}`, name);
+    const out: (WireScalar | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const x: unknown = v[i];
       if (x === null || x === undefined) {
-        if (!nullable) throw new CodecError('null item in an array without nullableItems', `${name}[${i}]`);
-        return null;
-      }
-      return conv(x, `${name}[${i}]`) as WireScalar;
-    });
+        if (!nullable) throw new CodecError('null item in an array without nullableItems', labels[i]);
+        out[i] = null;
+      } else out[i] = conv(x, labels[i]!) as WireScalar;
+    }
+    return out;
   };
   return {
     name, tag: spec.tag, required, spec, integer: false, plainInt: null, integerItems: c.integer,

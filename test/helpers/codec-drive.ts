@@ -135,7 +135,7 @@ const TYRES_COLD_KPA = [830, 828.5, 790, 788.5, 787, 785.5];
  *   edges of a 6-pulse-per-rev tach counted over a window of 1000 ms +- 4 ms of
  *   event-loop jitter, so readings come in ~10 rpm steps scaled by the window;
  * - oil pressure follows rpm and viscosity (the sim's model) with sigma 2 kPa;
- *   coolant warms to the thermostat (86-89 degC, tau 420 s from 15 degC) with
+ *   coolant warms to the thermostat (86.5-88.5 degC, tau 420 s from 15 degC) with
  *   sigma 0.05 degC of NTC/ADC noise; fuel falls with load, and a damped
  *   sender still shows slosh of sigma 0.4 % while moving (0.05 % standing);
  * - tyres: warm up by 5 % (tau 900 s), ABP noise sigma 0.4 kPa, at 1 kPa;
@@ -153,7 +153,8 @@ export function withSyntheticSensors(r: TelemetryRecord, i: number): TelemetryRe
   // Edges in the window: expected count plus the phase of the previous edge.
   const edges = Math.floor((rpmTrue / 60) * 6 * (windowMs / 1000) + uniform(2, s));
   const rpm = Math.round((edges / 6) * (60_000 / windowMs));
-  const coolantC = 87.5 - 72.5 * Math.exp(-i / 420) + 1.5 * Math.min(1, rpm / 1500);
+  // Thermal mass: no second-to-second load term; the thermostat hunts +-1 degC over 4 minutes.
+  const coolantC = 87.5 - 72.5 * Math.exp(-i / 420) + Math.sin((2 * Math.PI * i) / 240) * (1 - Math.exp(-i / 420));
   const viscosity = 1 + Math.max(0, 88 - coolantC) / 120;
   const load = rpmTrue / 1500;
   const fuelPct = 72 - i * (0.0012 * load + 0.0003);
