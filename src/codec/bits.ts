@@ -180,11 +180,18 @@ export class BitReader {
     let q = 0;
     for (;;) {
       if (this.nbits === 0) this.load();
-      const bit = this.acc & 1;
-      this.acc >>>= 1;
-      this.nbits--;
-      if (bit === 0) return q;
-      q++;
+      // Trailing one bits of acc (bits above nbits are 0, and bit 31 is never set,
+      // so ~acc has a set bit at or below nbits).
+      const inv = ~this.acc;
+      const ones = 31 - Math.clz32(inv & -inv);
+      if (ones < this.nbits) {
+        this.acc >>>= ones + 1;
+        this.nbits -= ones + 1;
+        return q + ones;
+      }
+      q += this.nbits;
+      this.acc = 0;
+      this.nbits = 0;
     }
   }
 
@@ -274,26 +281,82 @@ export function bestRice(zs: ArrayLike<number>, sum: number, m = zs.length): { k
   return { k, bits };
 }
 
-export function packRice(zs: ArrayLike<number>, k: number, count = zs.length): Uint8Array {
-  const w = new BitWriter(Math.ceil(riceCost(zs, k, count) / 8));
+export function packRice(zs: ArrayLike<number>, k: number, count = zs.length, bits = riceCost(zs, k, count)): Uint8Array {
+  const bytes = Math.ceil(bits / 8);
+  if (k <= 16) {
+    const fast = packRiceSmall(zs, k, count, bytes);
+    if (fast) return fast;
+  }
+  const w = new BitWriter(bytes);
   const pk = 2 ** k;
   const mask = k < 31 ? (1 << k) - 1 : 0;
   for (let i = 0; i < count; i++) {
     const z = zs[i]!;
     if (z < 0x80000000 && k < 31) {
-      const q = z >>> k;
-      // q ones, a zero, then the k low bits: one field when it fits in 24 bits.
-      if (q + 1 + k <= 24) w.bits(((1 << q) - 1) | ((z & mask) << (q + 1)), q + 1 + k);
-      else {
-        w.unary(q);
-        w.bits(z & mask, k);
-      }
+      w.unary(z >>> k);
+      w.bits(z & mask, k);
     } else {
       w.unary(Math.floor(z / pk));
       w.bits(z % pk, k);
     }
   }
   return w.finish();
+}
+
+/**
+ * packRice for k <= 16 and values below 2^31, with the bit accumulator in local
+ * variables (the common case: a few hundred residuals per batch column). Each
+ * code goes in as at most one field of <= 24 bits after 16-bit runs of ones, so
+ * the accumulator (< 8 bits left + 24) never reaches bit 31. Null when a value
+ * is out of its range (the general path then packs the column).
+ */
+function packRiceSmall(zs: ArrayLike<number>, k: number, count: number, bytes: number): Uint8Array | null {
+  const out = Buffer.allocUnsafe(bytes); // every byte is written below
+  const mask = (1 << k) - 1;
+  let acc = 0;
+  let n = 0;
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    const z = zs[i]!;
+    if (!(z < 0x80000000)) return null;
+    let q = z >>> k;
+    if (q + 1 + k > 24) {
+      // Long code (rare): 16 ones at a time, then the rest of the ones and the
+      // zero (<= 16 bits), then the k <= 16 low bits.
+      for (; q >= 16; q -= 16) {
+        acc |= 0xffff << n;
+        n += 16;
+        for (; n >= 8; n -= 8) {
+          if (p >= bytes) return null;
+          out[p++] = acc & 0xff;
+          acc >>>= 8;
+        }
+      }
+      acc |= ((1 << q) - 1) << n;
+      n += q + 1;
+      for (; n >= 8; n -= 8) {
+        if (p >= bytes) return null;
+        out[p++] = acc & 0xff;
+        acc >>>= 8;
+      }
+      acc |= (z & mask) << n;
+      n += k;
+    } else {
+      acc |= (((1 << q) - 1) | ((z & mask) << (q + 1))) << n;
+      n += q + 1 + k;
+    }
+    for (; n >= 8; n -= 8) {
+      if (p >= bytes) return null;
+      out[p++] = acc & 0xff;
+      acc >>>= 8;
+    }
+  }
+  if (n > 0) {
+    if (p >= bytes) return null;
+    out[p++] = acc & 0xff;
+  }
+  if (p !== bytes) throw new Error(`packRice: wrote ${p} of ${bytes} bytes`);
+  return out;
 }
 
 export function unpackRice(b: Uint8Array, count: number, k: number, field: string): number[] {

@@ -1,6 +1,6 @@
 import { CborWriter } from './cbor-writer.js';
 import { CodecError } from './errors.js';
-import { bestRice, bitWidth, packBits, packRice, readVarints, unpackBits, unpackPresence, unpackRice, unzigzag, varintLength, writeVarints } from './bits.js';
+import { bestRice, bitWidth, packBits, packRice, readVarints, unpackBits, unpackPresence, unpackRice, varintLength, writeVarints } from './bits.js';
 import type { Field, Wire } from './schema.js';
 
 /**
@@ -102,6 +102,8 @@ interface DeltaPlan {
   step: number;
   /** width (DELTA_BITS) or k (DELTA_RICE). */
   param: number;
+  /** DELTA_RICE: the residuals' length in bits. */
+  riceBits: number;
   size: number;
 }
 
@@ -231,6 +233,7 @@ function planDelta(m: number, presenceBytes: number, lag = 1): DeltaPlan | null 
     let method = DELTA_BITS;
     let size = bits;
     let param = width;
+    let riceBits = 0;
     if (varint < size) {
       method = DELTA_VARINT;
       size = varint;
@@ -240,15 +243,16 @@ function planDelta(m: number, presenceBytes: number, lag = 1): DeltaPlan | null 
       method = DELTA_RICE;
       size = riceSize;
       param = rice.k;
+      riceBits = rice.bits;
     }
-    if (!best || size < best.size) best = { method, order, step, param, size };
+    if (!best || size < best.size) best = { method, order, step, param, riceBits, size };
   }
   return best;
 }
 
 /** Writes the planned delta column; the residuals are still in the scratch of its order. */
 function writeDelta(out: CborWriter, plan: DeltaPlan, m: number, presence: Uint8Array | null, lag = 1): void {
-  const { method, order, step, param } = plan;
+  const { method, order, step, param, riceBits } = plan;
   const xs = XS;
   const zs = order === 1 ? Z1 : Z2;
   const bases = baseLength(order, m, lag);
@@ -268,7 +272,7 @@ function writeDelta(out: CborWriter, plan: DeltaPlan, m: number, presence: Uint8
     out.byteString(packBits(zs, param, count));
   } else if (method === DELTA_RICE) {
     out.int(param);
-    out.byteString(packRice(zs, param, count));
+    out.byteString(packRice(zs, param, count, riceBits));
   } else out.byteString(writeVarints(zs, count));
   if (presence) out.byteString(presence);
 }
@@ -416,6 +420,8 @@ function expand(cells: unknown[], n: number, field: string, rle: boolean): unkno
   return out;
 }
 
+const outOfSafe = (field: string) => new CodecError('delta decoding leaves the safe integer range', field);
+
 /**
  * Undoes a DELTA column: wire integers per record (undefined = absent). With
  * lag L > 1 (inside ITEMS) the column is order 1 without presence, has L base
@@ -441,27 +447,31 @@ function undelta(col: unknown[], n: number, field: string, lag = 1): unknown[] {
     method === DELTA_BITS ? unpackBits(bytesOf(col[5], field, 'packed bits'), count, safeInt(col[4], field, 'bit width'), field)
     : method === DELTA_RICE ? unpackRice(bytesOf(col[5], field, 'Rice codes'), count, safeInt(col[4], field, 'Rice parameter'), field)
     : readVarints(bytesOf(col[4], field, 'varints'), count, field);
+  // Base values, then one tight loop per shape; every value stays a safe integer.
+  const nb = base.length;
   const xs: number[] = new Array(m);
-  let prev = 0;
-  let delta = 0;
-  for (let i = 0; i < m; i++) {
-    let x: number;
-    if (lag > 1) x = i < lag ? safeInt(base[i], field, 'delta base') : xs[i - lag]! + unzigzag(zs[i - lag]!) * step;
-    else if (i === 0) x = safeInt(base[0], field, 'delta base');
-    else if (i === 1 && order === 2) {
-      delta = safeInt(base[1], field, 'delta base');
-      x = prev + delta;
-    } else {
-      const r = unzigzag(zs[i - base.length]!) * step;
-      if (order === 1) x = prev + r;
-      else {
-        delta += r;
-        x = prev + delta;
-      }
+  const MAX = Number.MAX_SAFE_INTEGER;
+  for (let i = 0; i < nb; i++) xs[i] = safeInt(base[i], field, 'delta base');
+  if (order === 2 && nb === 2) {
+    let delta = xs[1]!;
+    let x = xs[0]! + delta;
+    if (!(Math.abs(x) <= MAX)) throw outOfSafe(field);
+    xs[1] = x;
+    for (let i = 2; i < m; i++) {
+      const z = zs[i - 2]!;
+      delta += (z % 2 === 0 ? z / 2 : -(z + 1) / 2) * step;
+      x += delta;
+      if (!(Math.abs(delta) <= MAX && Math.abs(x) <= MAX)) throw outOfSafe(field);
+      xs[i] = x;
     }
-    if (!Number.isSafeInteger(x) || !Number.isSafeInteger(delta)) throw new CodecError('delta decoding leaves the safe integer range', field);
-    xs[i] = x;
-    prev = x;
+  } else {
+    // order 1 (also order 2 with a single value); lag > 1 inside ITEMS
+    for (let i = nb; i < m; i++) {
+      const z = zs[i - nb]!;
+      const x = xs[i - lag]! + (z % 2 === 0 ? z / 2 : -(z + 1) / 2) * step;
+      if (!(Math.abs(x) <= MAX)) throw outOfSafe(field);
+      xs[i] = x;
+    }
   }
   if (!present) return xs;
   const out: unknown[] = new Array(n);
