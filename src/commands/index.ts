@@ -5,6 +5,8 @@ import { runCommand } from './run.js';
 import { spoolCommand } from './spool.js';
 import { caCommand } from './ca.js';
 import { codecCommand } from './codec.js';
+import { sensorsCommand } from './sensors.js';
+import { gpioCommand } from './gpio.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -17,4 +19,6 @@ export const commands: Command[] = [
   spoolCommand,
   caCommand,
   codecCommand,
+  sensorsCommand,
+  gpioCommand,
 ];
