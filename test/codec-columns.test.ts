@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decode as cborxDecode } from 'cbor-x';
-import { encodeBatch, recordFromFix, TELEMETRY_V1, type TelemetryRecord } from '../src/codec/index.js';
+import { decodeBatch, encodeBatch, recordFromFix, TELEMETRY_V1, type TelemetryRecord } from '../src/codec/index.js';
 import { telemetryToValues } from '../src/codec/telemetry.js';
 import { bitWidth, packBits, packPresence, packRice, writeVarints, zigzag } from '../src/codec/bits.js';
 import { allDrives, withSyntheticSensors } from './helpers/codec-drive.js';
@@ -57,5 +57,14 @@ describe('batch columns', () => {
       }
     }
     expect(checked).toBeGreaterThan(500);
+  });
+
+  it('round-trip residuals beyond 2^31 and common steps beyond 2^31 (the 32-bit fast paths do not apply)', () => {
+    const base: TelemetryRecord = { seq: 1, timeMs: 1_000, lat7: 0, lon7: 0, altDm: 0, speedCms: 0, courseCdeg: 0, mode: 3, sats: null, hdopC: null };
+    const jumps = [0, 2 ** 33, 2 ** 33 + 6 * 2 ** 31, 2 ** 45, 2 ** 45 + 3, 2 ** 45 - 2 ** 40, 2 ** 50];
+    const rs = jumps.map((j, i) => ({ ...base, seq: 1 + j, timeMs: 1_000 + i * 2 ** 29 * 1000, lat7: i % 2 ? -900_000_000 : 900_000_000 }));
+    expect(decodeBatch(encodeBatch(rs))).toEqual(rs);
+    const steps = [0, 3 * 2 ** 32, 6 * 2 ** 32, 9 * 2 ** 32].map((j) => ({ ...base, seq: 1 + j }));
+    expect(decodeBatch(encodeBatch(steps))).toEqual(steps);
   });
 });

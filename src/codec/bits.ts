@@ -50,8 +50,13 @@ export function writeVarints(zs: ArrayLike<number>, count = zs.length): Uint8Arr
   for (let i = 0; i < count; i++) {
     let z = zs[i]!;
     while (z >= 128) {
-      out[p++] = (z % 128) | 0x80;
-      z = Math.floor(z / 128);
+      if (z < 0x80000000) {
+        out[p++] = (z & 0x7f) | 0x80;
+        z >>>= 7;
+      } else {
+        out[p++] = (z % 128) | 0x80;
+        z = Math.floor(z / 128);
+      }
     }
     out[p++] = z;
   }

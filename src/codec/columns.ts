@@ -88,6 +88,17 @@ function rleColumn(out: CborWriter, f: Field, cells: Cell[]): boolean {
 }
 
 function gcd(a: number, b: number): number {
+  // Int32 remainders while both fit (a float modulo is far slower).
+  if (a < 0x80000000 && b < 0x80000000) {
+    let x = a | 0;
+    let y = b | 0;
+    while (y !== 0) {
+      const t = x % y;
+      x = y;
+      y = t;
+    }
+    return x;
+  }
   while (b) {
     const t = a % b;
     a = b;
@@ -420,6 +431,9 @@ function expand(cells: unknown[], n: number, field: string, rle: boolean): unkno
   return out;
 }
 
+/** Zig-zag decoding; 32-bit operations below 2^31 (a float modulo costs more than the rest of the loop). */
+const unzig = (z: number): number => (z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+
 const outOfSafe = (field: string) => new CodecError('delta decoding leaves the safe integer range', field);
 
 /**
@@ -459,7 +473,7 @@ function undelta(col: unknown[], n: number, field: string, lag = 1): unknown[] {
     xs[1] = x;
     for (let i = 2; i < m; i++) {
       const z = zs[i - 2]!;
-      delta += (z % 2 === 0 ? z / 2 : -(z + 1) / 2) * step;
+      delta += unzig(z) * step;
       x += delta;
       if (!(Math.abs(delta) <= MAX && Math.abs(x) <= MAX)) throw outOfSafe(field);
       xs[i] = x;
@@ -468,7 +482,7 @@ function undelta(col: unknown[], n: number, field: string, lag = 1): unknown[] {
     // order 1 (also order 2 with a single value); lag > 1 inside ITEMS
     for (let i = nb; i < m; i++) {
       const z = zs[i - nb]!;
-      const x = xs[i - lag]! + (z % 2 === 0 ? z / 2 : -(z + 1) / 2) * step;
+      const x = xs[i - lag]! + unzig(z) * step;
       if (!(Math.abs(x) <= MAX)) throw outOfSafe(field);
       xs[i] = x;
     }
