@@ -142,6 +142,25 @@ describe('hostile batch columns are refused, naming the field', () => {
     }
   });
 
+  it('an ITEMS column of tyre pressures decodes to one array per record', () => {
+    const b = batchWith(3, [1, [2000, 3]], [[17, [5, 2, [3, 1, [820, 830], 1, h('01020102')]]]]);
+    expect(decodeBatch(b).map((r) => r.tyresKpa)).toEqual([[820, 830], [819, 831], [818, 832]]);
+  });
+
+  it.each([
+    ['ITEMS on a field that is not an array', 13, [5, 1, [2, 1, [1], 1, 0, h('')]], /rpm: ITEMS coding on a field that is not an array of integers/],
+    ['ITEMS of 0 items', 17, [5, 0, [2, 1, [], 1, 0, h('')]], /tyresKpa: ITEMS length 0 is not 1..16/],
+    ['ITEMS longer than maxItems', 17, [5, 17, [2, 1, new Array(17).fill(1), 1, 0, h('')]], /ITEMS length 17 is not 1..16/],
+    ['ITEMS without its inner column', 17, [5, 2], /ITEMS column must be \[5, L, \[delta column\]\]/],
+    ['ITEMS over runs', 17, [5, 2, [1, [820, 3]]], /ITEMS inner method 1 is not a delta coding/],
+    ['ITEMS of order 2', 17, [5, 2, [2, 2, [1, 1], 1, 0, h('')]], /delta order 2 is not 1/],
+    ['ITEMS with a presence bitmap', 17, [5, 2, [2, 1, [1, 1], 1, 0, h(''), h('07')]], /delta column of 7 elements/],
+    ['an ITEMS base of the wrong length', 17, [5, 2, [2, 1, [1], 1, 0, h('')]], /delta base must hold 2 values/],
+    ['ITEMS leaving uint16', 17, [5, 2, [3, 1, [65535, 1], 1, h('02020202')]], /tyresKpa\[0\]: expected an integer \(uint16\)/],
+  ])('%s', (_what, tag, col, re) => {
+    expect(codecError(batchWith(3, [1, [2000, 3]], [[tag as number, col]]), decodeBatch).message).toMatch(re);
+  });
+
   it('the largest legal batch (10,000 records from a few bytes of runs) stays bounded', () => {
     const b = batchWith(10_000, [1, [2000, 10_000]]);
     expect(b.length).toBeLessThan(64);

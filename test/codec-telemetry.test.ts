@@ -106,7 +106,18 @@ describe('batches', () => {
     expect(Object.keys(m[3] as object).map(Number)).toContain(4);
   });
 
-  it('use every column coding on real drives (RAW, RLE, delta bit-packed, varint and Rice), so each is exercised', () => {
+  it('code tyre pressures held between 10 s samples as ITEMS, well below runs of whole arrays', () => {
+    const rs = records('tizen_duesseldorf_2009_1hz.nmea').slice(0, 60).map((r, i) => withSyntheticSensors(r, i));
+    expect(new Set(rs.map((r) => JSON.stringify(r.tyresKpa))).size).toBeGreaterThan(4);
+    const col = (cborxDecode(encodeBatch(rs)) as Record<number, Record<number, unknown[]>>)[3]![17]!;
+    expect(col[0]).toBe(5);
+    expect(col[1]).toBe(6);
+    const runsOfArrays = cborx([1, rs.flatMap((r, i) => (i > 0 && JSON.stringify(r.tyresKpa) === JSON.stringify(rs[i - 1]!.tyresKpa) ? [] : [r.tyresKpa, 1]))]);
+    expect(cborx(col).length).toBeLessThan(runsOfArrays.length * 0.6);
+    expect(decodeBatch(encodeBatch(rs))).toEqual(rs);
+  });
+
+  it('use every column coding on real drives (RAW, RLE, delta bit-packed, varint, Rice and ITEMS), so each is exercised', () => {
     const used = new Set<number>();
     for (const [name] of drives) {
       const rs = records(name).map((r, i) => withSyntheticSensors(r, i));
@@ -117,7 +128,7 @@ describe('batches', () => {
         }
       }
     }
-    expect([...used].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect([...used].sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('refuse an empty or oversized batch, and a batch of another schema version', () => {

@@ -41,15 +41,22 @@ export function varintLength(z: number): number {
   return n;
 }
 
-export function writeVarints(zs: readonly number[]): Uint8Array {
+/** The first `count` values (default all) as back-to-back varints. */
+export function writeVarints(zs: ArrayLike<number>, count = zs.length): Uint8Array {
   let len = 0;
-  for (const z of zs) len += varintLength(z);
+  for (let i = 0; i < count; i++) len += varintLength(zs[i]!);
   const out = Buffer.allocUnsafe(len); // every byte is written below
   let p = 0;
-  for (let z of zs) {
+  for (let i = 0; i < count; i++) {
+    let z = zs[i]!;
     while (z >= 128) {
-      out[p++] = (z % 128) | 0x80;
-      z = Math.floor(z / 128);
+      if (z < 0x80000000) {
+        out[p++] = (z & 0x7f) | 0x80;
+        z >>>= 7;
+      } else {
+        out[p++] = (z % 128) | 0x80;
+        z = Math.floor(z / 128);
+      }
     }
     out[p++] = z;
   }
@@ -178,11 +185,18 @@ export class BitReader {
     let q = 0;
     for (;;) {
       if (this.nbits === 0) this.load();
-      const bit = this.acc & 1;
-      this.acc >>>= 1;
-      this.nbits--;
-      if (bit === 0) return q;
-      q++;
+      // Trailing one bits of acc (bits above nbits are 0, and bit 31 is never set,
+      // so ~acc has a set bit at or below nbits).
+      const inv = ~this.acc;
+      const ones = 31 - Math.clz32(inv & -inv);
+      if (ones < this.nbits) {
+        this.acc >>>= ones + 1;
+        this.nbits -= ones + 1;
+        return q + ones;
+      }
+      q += this.nbits;
+      this.acc = 0;
+      this.nbits = 0;
     }
   }
 
@@ -192,9 +206,9 @@ export class BitReader {
   }
 }
 
-export function packBits(zs: readonly number[], width: number): Uint8Array {
-  const w = new BitWriter(Math.ceil((zs.length * width) / 8));
-  for (const z of zs) w.bits(z, width);
+export function packBits(zs: ArrayLike<number>, width: number, count = zs.length): Uint8Array {
+  const w = new BitWriter(Math.ceil((count * width) / 8));
+  for (let i = 0; i < count; i++) w.bits(zs[i]!, width);
   return w.finish();
 }
 
@@ -215,10 +229,13 @@ export function unpackBits(b: Uint8Array, count: number, width: number, field: s
  * a zero bit, then low in k bits. Small values stay short while a rare large one
  * costs only its own bits (bit packing pays the widest value for every value).
  */
-export function riceCost(zs: readonly number[], k: number): number {
+export function riceCost(zs: ArrayLike<number>, k: number, count = zs.length): number {
   const pk = 2 ** k;
-  let bits = zs.length * (k + 1);
-  for (const z of zs) bits += z < 0x80000000 && k < 31 ? z >>> k : Math.floor(z / pk);
+  let bits = count * (k + 1);
+  for (let i = 0; i < count; i++) {
+    const z = zs[i]!;
+    bits += z < 0x80000000 && k < 31 ? z >>> k : Math.floor(z / pk);
+  }
   return bits;
 }
 
@@ -226,15 +243,14 @@ export function riceCost(zs: readonly number[], k: number): number {
  * The Rice parameter with the fewest bits, among log2(mean) - 2 .. + 2, and
  * its cost in bits. One pass over the values.
  */
-export function bestRice(zs: readonly number[], sum: number): { k: number; bits: number } {
-  const m = zs.length;
+export function bestRice(zs: ArrayLike<number>, sum: number, m = zs.length): { k: number; bits: number } {
   if (m === 0) return { k: 0, bits: 0 };
   const k0 = Math.max(0, Math.floor(Math.log2(sum / m + 1)) - 2);
   const k1 = Math.min(MAX_WIDTH, k0 + 4);
   if (k1 >= 31 || sum >= 0x80000000 * 8) {
-    let best = { k: k0, bits: riceCost(zs, k0) };
+    let best = { k: k0, bits: riceCost(zs, k0, m) };
     for (let k = k0 + 1; k <= k1; k++) {
-      const bits = riceCost(zs, k);
+      const bits = riceCost(zs, k, m);
       if (bits < best.bits) best = { k, bits };
     }
     return best;
@@ -248,24 +264,39 @@ export function bestRice(zs: readonly number[], sum: number): { k: number; bits:
     c3 += z >>> 3;
     c4 += z >>> 4;
   }
-  const costs = [c0, c1, c2, c3, c4];
+  // Cost with parameter k0 + j is c_j + m * (k0 + j + 1); the first smallest wins.
   let k = k0;
   let bits = c0 + m * (k0 + 1);
-  for (let j = 1; j <= k1 - k0; j++) {
-    const c = costs[j]! + m * (k0 + j + 1);
-    if (c < bits) {
-      k = k0 + j;
-      bits = c;
-    }
+  if (c1 + m * (k0 + 2) < bits) {
+    k = k0 + 1;
+    bits = c1 + m * (k0 + 2);
+  }
+  if (c2 + m * (k0 + 3) < bits) {
+    k = k0 + 2;
+    bits = c2 + m * (k0 + 3);
+  }
+  if (c3 + m * (k0 + 4) < bits) {
+    k = k0 + 3;
+    bits = c3 + m * (k0 + 4);
+  }
+  if (c4 + m * (k0 + 5) < bits) {
+    k = k0 + 4;
+    bits = c4 + m * (k0 + 5);
   }
   return { k, bits };
 }
 
-export function packRice(zs: readonly number[], k: number): Uint8Array {
-  const w = new BitWriter(Math.ceil(riceCost(zs, k) / 8));
+export function packRice(zs: ArrayLike<number>, k: number, count = zs.length, bits = riceCost(zs, k, count)): Uint8Array {
+  const bytes = Math.ceil(bits / 8);
+  if (k <= 16) {
+    const fast = packRiceSmall(zs, k, count, bytes);
+    if (fast) return fast;
+  }
+  const w = new BitWriter(bytes);
   const pk = 2 ** k;
   const mask = k < 31 ? (1 << k) - 1 : 0;
-  for (const z of zs) {
+  for (let i = 0; i < count; i++) {
+    const z = zs[i]!;
     if (z < 0x80000000 && k < 31) {
       w.unary(z >>> k);
       w.bits(z & mask, k);
@@ -275,6 +306,62 @@ export function packRice(zs: readonly number[], k: number): Uint8Array {
     }
   }
   return w.finish();
+}
+
+/**
+ * packRice for k <= 16 and values below 2^31, with the bit accumulator in local
+ * variables (the common case: a few hundred residuals per batch column). Each
+ * code goes in as at most one field of <= 24 bits after 16-bit runs of ones, so
+ * the accumulator (< 8 bits left + 24) never reaches bit 31. Null when a value
+ * is out of its range (the general path then packs the column).
+ */
+function packRiceSmall(zs: ArrayLike<number>, k: number, count: number, bytes: number): Uint8Array | null {
+  const out = Buffer.allocUnsafe(bytes); // every byte is written below
+  const mask = (1 << k) - 1;
+  let acc = 0;
+  let n = 0;
+  let p = 0;
+  for (let i = 0; i < count; i++) {
+    const z = zs[i]!;
+    if (!(z < 0x80000000)) return null;
+    let q = z >>> k;
+    if (q + 1 + k > 24) {
+      // Long code (rare): 16 ones at a time, then the rest of the ones and the
+      // zero (<= 16 bits), then the k <= 16 low bits.
+      for (; q >= 16; q -= 16) {
+        acc |= 0xffff << n;
+        n += 16;
+        for (; n >= 8; n -= 8) {
+          if (p >= bytes) return null;
+          out[p++] = acc & 0xff;
+          acc >>>= 8;
+        }
+      }
+      acc |= ((1 << q) - 1) << n;
+      n += q + 1;
+      for (; n >= 8; n -= 8) {
+        if (p >= bytes) return null;
+        out[p++] = acc & 0xff;
+        acc >>>= 8;
+      }
+      acc |= (z & mask) << n;
+      n += k;
+    } else {
+      acc |= (((1 << q) - 1) | ((z & mask) << (q + 1))) << n;
+      n += q + 1 + k;
+    }
+    for (; n >= 8; n -= 8) {
+      if (p >= bytes) return null;
+      out[p++] = acc & 0xff;
+      acc >>>= 8;
+    }
+  }
+  if (n > 0) {
+    if (p >= bytes) return null;
+    out[p++] = acc & 0xff;
+  }
+  if (p !== bytes) throw new Error(`packRice: wrote ${p} of ${bytes} bytes`);
+  return out;
 }
 
 export function unpackRice(b: Uint8Array, count: number, k: number, field: string): number[] {

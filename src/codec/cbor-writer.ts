@@ -130,8 +130,11 @@ export class CborWriter {
   }
 
   raw(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    const n = b.length;
+    this.ensure(n);
+    // A loop beats TypedArray.set for the few bytes of most columns.
+    if (n <= 64) for (let i = 0, p = this.pos; i < n; i++) this.buf[p + i] = b[i]!;
+    else this.buf.set(b, this.pos);
+    this.pos += n;
   }
 }

@@ -63,6 +63,8 @@ export interface Field {
    * paths can check and write inline; null for every other type.
    */
   readonly plainInt: { min: number; max: number } | null;
+  /** True for an array whose items are integers on the wire (batches may code it ITEMS). */
+  readonly integerItems: boolean;
   /** App value -> wire value; throws CodecError naming the field. */
   toWire(v: unknown): Wire;
   /** Wire value (as decoded) -> app value; throws CodecError naming the field. */
@@ -240,7 +242,7 @@ function compileField(name: string, spec: FieldSpec): Field {
   if (spec.type !== 'array') {
     const c = scalarCodec(spec, where);
     return {
-      name, tag: spec.tag, required, spec, integer: c.integer, plainInt: c.plainInt ?? null,
+      name, tag: spec.tag, required, spec, integer: c.integer, plainInt: c.plainInt ?? null, integerItems: false,
       toWire: (v) => c.toWire(v, name),
       fromWire: (w) => c.fromWire(w, name),
       write: (out, w) => c.write(out, w as WireScalar),
@@ -252,19 +254,24 @@ function compileField(name: string, spec: FieldSpec): Field {
   if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 4096) throw new CodecError('invalid schema: array maxItems must be an integer 1..4096', where);
   const c = scalarCodec(items, `${name}[]`);
   const nullable = spec.nullableItems === true;
+  // Item names for error messages, made once (not per item on the hot path).
+  const labels = Array.from({ length: maxItems }, (_, i) => `${name}[${i}]`);
   const each = (v: unknown, conv: (x: unknown, f: string) => unknown): (WireScalar | null)[] => {
     if (!Array.isArray(v)) throw new CodecError(`expected an array, got ${describe(v)}`, name);
-    if (v.length > maxItems) throw new CodecError(`array of ${v.length} items exceeds maxItems ${maxItems}`, name);
-    return v.map((x, i) => {
+    const n = v.length;
+    if (n > maxItems) throw new CodecError(`array of ${n} items exceeds maxItems ${maxItems}`, name);
+    const out: (WireScalar | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const x: unknown = v[i];
       if (x === null || x === undefined) {
-        if (!nullable) throw new CodecError('null item in an array without nullableItems', `${name}[${i}]`);
-        return null;
-      }
-      return conv(x, `${name}[${i}]`) as WireScalar;
-    });
+        if (!nullable) throw new CodecError('null item in an array without nullableItems', labels[i]);
+        out[i] = null;
+      } else out[i] = conv(x, labels[i]!) as WireScalar;
+    }
+    return out;
   };
   return {
-    name, tag: spec.tag, required, spec, integer: false, plainInt: null,
+    name, tag: spec.tag, required, spec, integer: false, plainInt: null, integerItems: c.integer,
     toWire: (v) => each(v, c.toWire),
     fromWire: (w) => each(w, c.fromWire),
     write(out, w) {

@@ -1,6 +1,6 @@
 import { defineSchema } from './schema.js';
 import { decodeValues, encodeValues } from './record.js';
-import { decodeBatchValues, encodeBatchValues } from './batch.js';
+import { decodeBatchValues, encodeBatchColumns } from './batch.js';
 import { CodecError } from './errors.js';
 
 /**
@@ -68,10 +68,9 @@ if (TELEMETRY_V1.fields.map((f) => f.name).join() !== ORDER.join()) throw new Er
 
 /** A record as a value row in field order (absent = undefined or null). */
 export function telemetryToValues(r: TelemetryRecord): unknown[] {
-  if (typeof r !== 'object' || r === null) throw new CodecError('expected a telemetry record object');
-  const ms = r.timeMs;
-  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) throw new CodecError(`expected milliseconds since the epoch, got ${String(ms)}`, 'timeMs');
-  return [r.seq, Math.floor(ms / 1000), ms % 1000 || undefined, r.lat7, r.lon7, r.altDm, r.speedCms, r.courseCdeg, r.mode, r.sats, r.hdopC,
+  const ms = checkedTime(r);
+  const t = Math.floor(ms / 1000);
+  return [r.seq, t, ms - t * 1000 || undefined, r.lat7, r.lon7, r.altDm, r.speedCms, r.courseCdeg, r.mode, r.sats, r.hdopC,
     r.batteryMv, r.rpm, r.coolantDc, r.oilKpa, r.fuelPm, r.tyresKpa, r.cabinDc, r.humidityPm, r.ignition, r.faults];
 }
 
@@ -107,8 +106,28 @@ export function decodeRecord(b: Uint8Array): TelemetryRecord {
   return telemetryFromValues(decodeValues(TELEMETRY_V1, b));
 }
 
+function checkedTime(r: TelemetryRecord): number {
+  if (typeof r !== 'object' || r === null) throw new CodecError('expected a telemetry record object');
+  const ms = r.timeMs;
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) throw new CodecError(`expected milliseconds since the epoch, got ${String(ms)}`, 'timeMs');
+  return ms;
+}
+
+/** Milliseconds within the second, undefined for 0 (exact: no float modulo, which is slow). */
+const subSecond = (ms: number) => ms - Math.floor(ms / 1000) * 1000 || undefined;
+
+/** Field j of a record, as telemetryToValues()[j] would give it (batch columns read records in place). */
+const GET: readonly ((r: TelemetryRecord) => unknown)[] = [
+  (r) => (checkedTime(r), r.seq), (r) => Math.floor(r.timeMs / 1000), (r) => subSecond(r.timeMs),
+  (r) => r.lat7, (r) => r.lon7, (r) => r.altDm, (r) => r.speedCms, (r) => r.courseCdeg, (r) => r.mode, (r) => r.sats, (r) => r.hdopC,
+  (r) => r.batteryMv, (r) => r.rpm, (r) => r.coolantDc, (r) => r.oilKpa, (r) => r.fuelPm, (r) => r.tyresKpa, (r) => r.cabinDc,
+  (r) => r.humidityPm, (r) => r.ignition, (r) => r.faults,
+];
+if (GET.length !== ORDER.length) throw new Error('telemetry: GET does not match the schema');
+
 export function encodeBatch(rs: readonly TelemetryRecord[]): Uint8Array {
-  return encodeBatchValues(TELEMETRY_V1, rs.map(telemetryToValues));
+  // The seq column (read first) checks every record and its time before any other column.
+  return encodeBatchColumns(TELEMETRY_V1, rs, GET);
 }
 
 export function decodeBatch(b: Uint8Array): TelemetryRecord[] {

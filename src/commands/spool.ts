@@ -80,7 +80,7 @@ skipped; the exit code is then 1. SIGTERM/SIGINT commit what is waiting before e
       throw err;
     }
     io.stderr.write(`spool ${spool.dir}: id ${spool.spoolId}, next seq ${spool.nextSeq}\n`);
-    spool.on('commit', (seq: number) => io.stdout.write(`committed ${seq}\n`));
+    spool.on('durable', (seq: number) => io.stdout.write(`committed ${seq}\n`));
     const removeSignals = io.stdin === process.stdin ? flushOnSignals(spool, undefined) : () => {};
     let lineNo = 0;
     let bad = 0;

@@ -54,8 +54,10 @@ export function parseCursor(text: string): CursorState | string {
   return { spoolId: r.spoolId, acked: r.acked as number, lease: r.lease as number, totals };
 }
 
+/** One JSON line; zero totals are left out (it is rewritten every 30 s: every byte is flash wear). */
 export function serializeCursor(c: CursorState): Uint8Array {
-  return Buffer.from(`${JSON.stringify({ v: 1, spoolId: c.spoolId, acked: c.acked, lease: c.lease, totals: c.totals })}\n`);
+  const totals = Object.fromEntries(Object.entries(c.totals).filter(([, v]) => v !== 0));
+  return Buffer.from(`${JSON.stringify({ v: 1, spoolId: c.spoolId, acked: c.acked, lease: c.lease, ...(Object.keys(totals).length ? { totals } : {}) })}\n`);
 }
 
 /** Writes the cursor atomically; returns the bytes written (for write amplification). */

@@ -12,7 +12,7 @@ export interface SpoolOptions {
   capacityBytes?: number;
   /** records become durable at most this long after append (default 1000 ms) */
   commitIntervalMs?: number;
-  /** ... or as soon as this many bytes are waiting (default 256 KiB) */
+  /** ... or as soon as this many bytes are waiting (default 256 KiB; at most ringBytes / 2) */
   commitBytes?: number;
   /** 'group' (default): commit every interval; 'always': fsync inside every append */
   fsync?: 'group' | 'always';
@@ -57,6 +57,8 @@ export function resolveOptions(o: SpoolOptions): ResolvedOptions {
   need(r.commitBytes >= 1, `commitBytes must be >= 1, got ${r.commitBytes}`);
   need(r.fsync === 'group' || r.fsync === 'always', `fsync must be "group" or "always", got ${String(r.fsync)}`);
   need(r.ringBytes >= 16 * 1024, `ringBytes must be >= 16384, got ${r.ringBytes}`);
+  // Records wait in the memory ring until their commit: a commit must come before the ring is full.
+  r.commitBytes = Math.min(r.commitBytes, Math.floor(r.ringBytes / 2));
   return r;
 }
 

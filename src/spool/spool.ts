@@ -38,10 +38,11 @@ const REC_OVERHEAD = 16;
 /**
  * The crash-safe store-and-forward spool: a segmented append-only log with group commit,
  * recovery, bounded capacity with thinning and gap markers, and storage-fault survival.
- * Events: 'commit'(seq) durable commit, 'readable'(seq) committedSeq advanced (durable commit,
- * or a record held in memory while storage fails), 'fault'(why | null), 'loss'(LossEvent).
+ * Events: 'commit'(seq) committedSeq advanced (a durable commit, or while storage fails a
+ * record held in memory: the link sends on it), 'durable'(seq) a completed durable commit,
+ * 'fault'(why | null), 'loss'(LossEvent).
  *
- * Durability: a record is durable once a 'commit' with a seq >= its seq was emitted
+ * Durability: a record is durable once a 'durable' with a seq >= its seq was emitted
  * (durableSeq). read() returns only durable records, plus, while storage is failing, records
  * held in memory whose seqs are covered by the durable seq lease (see cursor.ts), so a seq the
  * server may have seen is never reused.
@@ -146,7 +147,7 @@ export class Spool extends EventEmitter {
   /**
    * The highest seq the link may send: durable records, and while storage fails, records held
    * in memory whose seqs the durable lease covers (so a truck with a dead card still reports).
-   * Advances emit 'readable'(seq); durable commits also emit 'commit'(seq).
+   * Advances emit 'commit'(seq); durable commits also emit 'durable'(seq).
    */
   get committedSeq(): number {
     return Math.max(this.committed, this.readableRingTop());
@@ -303,11 +304,13 @@ export class Spool extends EventEmitter {
     if (this.closed) return;
     if (this.health.fault !== null) {
       const top = this.readableRingTop();
-      if (top > this.committed) this.emit('readable', top);
+      if (top > this.committed) this.emit('commit', top);
       return;
     }
     if (this.o.fsync === 'always') {
-      if (!this.inSyncCommit && this.committing === null) this.commitSync();
+      // Durable before append returns. An async commit in flight is only cursor maintenance
+      // (nothing inflight), which does not touch the segment writer; else the record joins it.
+      if (!this.inSyncCommit && this.inflight.length === 0) this.commitSync();
       return;
     }
     if (this.pendingBytes >= this.o.commitBytes) void this.commit();
@@ -351,9 +354,8 @@ export class Spool extends EventEmitter {
   }
 
   private async commitOnce(): Promise<void> {
-    let prep: Prepared | null = null;
     try {
-      prep = this.prepare();
+      const prep = this.prepare();
       if (prep) {
         for (const fd of prep.w.fds) {
           await this.fs.fdatasync(fd);
@@ -367,7 +369,7 @@ export class Spool extends EventEmitter {
       }
       await this.maintain();
     } catch (err) {
-      this.failed(prep, err);
+      this.failed(err);
     }
   }
 
@@ -376,9 +378,8 @@ export class Spool extends EventEmitter {
     this.inSyncCommit = true;
     try {
       while (this.pending.length > 0 && this.health.fault === null) {
-        let prep: Prepared | null = null;
         try {
-          prep = this.prepare();
+          const prep = this.prepare();
           if (!prep) break;
           for (const fd of prep.w.fds) {
             this.fs.fsyncSync(fd);
@@ -395,7 +396,7 @@ export class Spool extends EventEmitter {
           }
           this.finish(prep);
         } catch (err) {
-          this.failed(prep, err);
+          this.failed(err);
         }
       }
     } finally {
@@ -454,8 +455,8 @@ export class Spool extends EventEmitter {
     this.stat.commits++;
     this.health.ok();
     this.status?.setBacklog(this.backlog);
+    this.emit('durable', this.committed);
     this.emit('commit', this.committed);
-    this.emit('readable', this.committed);
     this.runPlans(prep.plans);
   }
 
@@ -464,7 +465,7 @@ export class Spool extends EventEmitter {
    * abandoned (its durable part stays readable) and the records go back to memory, to be
    * written into a fresh segment when the disk works again.
    */
-  private failed(prep: Prepared | null, err: unknown): void {
+  private failed(err: unknown): void {
     if (this.inflight.length) {
       const back = this.inflight;
       this.inflight = [];
@@ -476,9 +477,11 @@ export class Spool extends EventEmitter {
     }
     const abandoned = this.writer.abandon();
     if (abandoned && abandoned.records === 0) this.segments = this.segments.filter((s) => s !== abandoned);
-    void prep;
     const wait = this.health.fail(describeOp(err), err);
     this.scheduleRetry(wait);
+    // what waits in memory is now sendable (committedSeq covers it): tell the link
+    const top = this.readableRingTop();
+    if (top > this.committed) this.emit('commit', top);
   }
 
   private scheduleRetry(ms: number): void {
@@ -656,12 +659,20 @@ export class Spool extends EventEmitter {
     fromSeq = Math.max(fromSeq, this.acked + 1); // acknowledged records are gone, even if not yet deleted
     for (const seg of this.segments) {
       if (seg.records === 0 || seg.maxSeq < fromSeq) continue;
-      const more = readSegment(this.fs, this.readFd(seg.path), seg, fromSeq, take, (c) => {
-        // bit rot since the spool was opened: never delivered, reported once, repaired
-        const next = seg.blockFirst.slice(c.block + 1).find((q) => q > 0) ?? seg.maxSeq + 1;
-        this.reportCorrupt({ seg, ...c, prevSeq: seg.blockFirst[c.block] || 0, prevTimeMs: seg.minTimeMs, nextSeq: next, nextTimeMs: seg.maxTimeMs, tail: false });
-        this.pendingRepairs.push(seg);
-      });
+      let more: boolean;
+      try {
+        more = readSegment(this.fs, this.readFd(seg.path), seg, fromSeq, take, (c) => {
+          // bit rot since the spool was opened: never delivered, reported once, repaired
+          const next = seg.blockFirst.slice(c.block + 1).find((q) => q > 0) ?? seg.maxSeq + 1;
+          this.reportCorrupt({ seg, ...c, prevSeq: seg.blockFirst[c.block] || 0, prevTimeMs: seg.minTimeMs, nextSeq: next, nextTimeMs: seg.maxTimeMs, tail: false });
+          this.pendingRepairs.push(seg);
+        });
+      } catch (err) {
+        // an unreadable card must not take the link down: report it, deliver what was read
+        this.closeReadFd(seg.path);
+        this.scheduleRetry(this.health.fail(`read ${seg.path}`, err)); // a good commit clears it
+        return out;
+      }
       if (!more) return out;
     }
     if (this.health.fault !== null) {

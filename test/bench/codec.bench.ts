@@ -8,8 +8,10 @@
  *    reference encoders are written below, from the public format descriptions);
  *  - encode/decode records per second against JSON.stringify/JSON.parse of the
  *    same records, as ratios measured in this run.
- * The drives carry no engine or cabin data: sensor values are SYNTHETIC and
- * smooth (test/helpers/codec-drive.ts), used only to size full records.
+ * The drives carry no engine or cabin data: sensor values are SYNTHETIC, shaped
+ * like what src/sensors produces on the truck board (engine values sampled every
+ * 1 s with sensor noise at the schema's resolution, six tyres every 10 s, cabin
+ * every 30 s; the assumptions are in test/helpers/codec-drive.ts).
  */
 import {
   decodeBatch, decodeRecord, decodeRecordWith, defineSchema, encodeBatch, encodeRecord, encodeRecordWith, recordFromFix,
@@ -160,7 +162,7 @@ const rows: [string, (d: Drive) => number, string?][] = [
   ['Teltonika C8 60-record packet', (d) => batchBytes(chunks(d.full, 60), (b) => teltonikaPacket(b).length)],
 ];
 
-console.log('bytes per record (real drives; sensor values synthetic; seq from 1,000,000)');
+console.log('bytes per record (real drives; sensor values synthetic, with noise; seq from 1,000,000)');
 const w0 = 31;
 console.log(`${''.padEnd(w0)}${drives.map((d) => `${d.name} ${d.hz}`.padStart(26)).join('')}   target`);
 console.log(`${'records'.padEnd(w0)}${drives.map((d) => String(d.gnss.length).padStart(26)).join('')}`);
@@ -197,10 +199,47 @@ console.log(`  batch 60 + sensors, ours / JSON full:       ${ratio('batch 60: GN
       methods.set(name, (methods.get(name) ?? new Set()).add((col as number[])[0]!));
     }
   }
-  const METHOD = ['raw', 'rle', 'bits', 'varint', 'rice'];
+  const METHOD = ['raw', 'rle', 'bits', 'varint', 'rice', 'items'];
   console.log(`\nbatch of 60 on ${d.name}, GNSS + sensors: ${(total / n).toFixed(2)} B/record, by column (coding used):`);
   console.log(`  ${[...perField].map(([k, v]) => `${k} ${(v / n).toFixed(2)} (${[...methods.get(k)!].sort().map((m) => METHOD[m]).join('/')})`).join(', ')}`);
   console.log(`  batch header ${((total - [...perField.values()].reduce((a, b) => a + b, 0)) / n).toFixed(2)}`);
+}
+
+// ---------- single record: layouts considered for the <= 48 B target ----------
+// Sized with plain cbor-x (canonical CBOR maps keyed by tags), not wire formats we
+// ship: they show what each idea would save while keeping a record a CBOR map of
+// items any decoder reads. Coarser resolutions are J1939-like (SPN 110 coolant
+// 1 degC, SPN 100 oil 4 kPa, SPN 96 fuel 0.4 % ~ 0.5 % here, SPN 241 tyres 4 kPa).
+{
+  type Alt = [string, (r: TelemetryRecord) => number];
+  const put = (m: Map<number, unknown>, k: number, v: unknown) => (v === null || v === undefined ? m : m.set(k, v));
+  const sz = (m: Map<number, unknown>) => plainCbor.encode(m).length;
+  const div = (v: number | null, d: number) => (v === null ? null : Math.round(v / d));
+  const gnss = (r: TelemetryRecord, coarse: boolean) => {
+    const m = new Map<number, unknown>([[1, r.seq], [2, Math.floor(r.timeMs / 1000)]]);
+    put(m, 4, r.lat7);
+    put(m, 5, r.lon7);
+    put(m, 6, coarse ? div(r.altDm, 10) : r.altDm);
+    put(m, 7, coarse ? div(r.speedCms, 10) : r.speedCms);
+    put(m, 8, coarse ? div(r.courseCdeg, 100) : r.courseCdeg);
+    put(m, 9, r.mode);
+    put(m, 10, r.sats);
+    return put(m, 11, coarse ? div(r.hdopC, 10) : r.hdopC);
+  };
+  const vehicle = (r: TelemetryRecord, coarse: boolean): unknown[] => (coarse
+    ? [div(r.batteryMv!, 100), div(r.rpm!, 10), div(r.coolantDc!, 10), div(r.oilKpa!, 4), div(r.fuelPm!, 5), r.tyresKpa!.map((t) => div(t, 4)), div(r.cabinDc!, 5), div(r.humidityPm!, 10), r.ignition, r.faults]
+    : [r.batteryMv, r.rpm, r.coolantDc, r.oilKpa, r.fuelPm, r.tyresKpa, r.cabinDc, r.humidityPm, r.ignition, r.faults]);
+  const alts: Alt[] = [
+    ['v1 as shipped', (r) => encodeRecord(r).length],
+    ['A vehicle values as one array, one tag', (r) => sz(gnss(r, false).set(22, vehicle(r, false)))],
+    ['B A + J1939-like vehicle resolutions', (r) => sz(gnss(r, false).set(22, vehicle(r, true)))],
+    ['C B + alt m, speed dm/s, course deg, HDOP 0.1', (r) => sz(gnss(r, true).set(22, vehicle(r, true)))],
+    // Any t from 65,536 s (18 h) to 2^32 s takes 5 bytes, so a recent epoch saves nothing.
+    ['D C + t in s since 2020-01-01', (r) => sz(gnss(r, true).set(2, Math.floor(r.timeMs / 1000) - 1_577_836_800).set(22, vehicle(r, true)))],
+    ['floor: seq, t, lat, lon alone', (r) => sz(new Map<number, unknown>([[1, r.seq], [2, Math.floor(r.timeMs / 1000)], [4, r.lat7], [5, r.lon7]]))],
+  ];
+  console.log(`\nsingle record with sensors (six tyres): layouts considered, B/record (target <= 48)`);
+  for (const [label, f] of alts) console.log(`  ${label.padEnd(w0 + 16)}${drives.map((d) => perRecord(d.full, f).toFixed(1).padStart(8)).join('')}`);
 }
 
 // ---------- speed ----------

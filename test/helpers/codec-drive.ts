@@ -104,26 +104,77 @@ export function allDrives(): [string, Fix[]][] {
   return [...NMEA_DRIVES.map((f) => [f, nmeaFixes(f)] as [string, Fix[]]), [BAREFOOT, barefootFixes()]];
 }
 
+/** Deterministic uniform in [0, 1) from a channel and a sample number (integer hash). */
+function uniform(channel: number, k: number): number {
+  let h = Math.imul(channel + 1, 0x9e3779b1) ^ Math.imul(k | 0, 0x85ebca6b) ^ Math.imul(Math.floor(k / 2 ** 32), 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
+}
+
+/** Deterministic standard normal noise (Box-Muller) for sample k of a channel. */
+function gauss(channel: number, k: number): number {
+  return Math.sqrt(-2 * Math.log(1 - uniform(channel, 2 * k))) * Math.cos(2 * Math.PI * uniform(channel, 2 * k + 1));
+}
+
+/** Tyre sensors on the truck board (pi4-fleet: six ABP sensors behind a TCA9548A). */
+const TYRES_COLD_KPA = [830, 828.5, 790, 788.5, 787, 785.5];
+
 /**
- * SYNTHETIC vehicle values (the drives carry no engine or cabin data), smooth and
- * deterministic, for sizing full records: battery, rpm from speed, warming
- * coolant, oil pressure, falling fuel, four tyres, cabin climate, ignition, faults.
+ * SYNTHETIC vehicle values (the drives carry no engine or cabin data) for record i
+ * of a drive, shaped like what src/sensors produces on the truck board
+ * (board/pi4-fleet.json, docs/SENSORS.md, the sim vehicle in src/sensors/sim):
+ * - schedule: engine values (battery, rpm, coolant, oil, fuel) sampled every 1 s,
+ *   tyres every 10 s, cabin every 30 s, each record carrying the latest sample
+ *   (held in between), sampled on the GNSS time grid; nothing expires while the
+ *   chips answer, so every record has every value;
+ * - battery: 24 V truck, alternator charging 27.8 V with a slow 0.1 V swing, and
+ *   noise of sigma 20 mV per 1 s sample (alternator ripple through the 11:1
+ *   divider into the ADS1115 single-shot conversion), at 1 mV resolution;
+ * - rpm: from speed (idle 650, 900 + 45 per m/s), measured like src/sensors/tach.ts:
+ *   edges of a 6-pulse-per-rev tach counted over a window of 1000 ms +- 4 ms of
+ *   event-loop jitter, so readings come in ~10 rpm steps scaled by the window;
+ * - oil pressure follows rpm and viscosity (the sim's model) with sigma 2 kPa;
+ *   coolant warms to the thermostat (86.5-88.5 degC, tau 420 s from 15 degC) with
+ *   sigma 0.05 degC of NTC/ADC noise; fuel falls with load, and a damped
+ *   sender still shows slosh of sigma 0.4 % while moving (0.05 % standing);
+ * - tyres: warm up by 5 % (tau 900 s), ABP noise sigma 0.4 kPa, at 1 kPa;
+ * - cabin: BME280 temperature drifting to 21 degC (sigma 0.02 degC) and humidity
+ *   55 % +- 6 % over minutes (sigma 0.1 %).
+ * Elapsed time since engine start is taken as i seconds.
  */
 export function withSyntheticSensors(r: TelemetryRecord, i: number): TelemetryRecord {
   const v = (r.speedCms ?? 0) / 100;
+  const s = Math.floor(r.timeMs / 1000); // the 1 s engine sample behind this record
+  const tyreSample = Math.floor(r.timeMs / 10_000);
+  const cabinSample = Math.floor(r.timeMs / 30_000);
+  const rpmTrue = v < 0.5 ? 650 : 900 + 45 * Math.min(v, 30);
+  const windowMs = 1000 + 8 * (uniform(1, s) - 0.5);
+  // Edges in the window: expected count plus the phase of the previous edge.
+  const edges = Math.floor((rpmTrue / 60) * 6 * (windowMs / 1000) + uniform(2, s));
+  const rpm = Math.round((edges / 6) * (60_000 / windowMs));
+  // Thermal mass: no second-to-second load term; the thermostat hunts +-1 degC over 4 minutes.
+  const coolantC = 87.5 - 72.5 * Math.exp(-i / 420) + Math.sin((2 * Math.PI * i) / 240) * (1 - Math.exp(-i / 420));
+  const viscosity = 1 + Math.max(0, 88 - coolantC) / 120;
+  const load = rpmTrue / 1500;
+  const fuelPct = 72 - i * (0.0012 * load + 0.0003);
+  // Held values are what the sensor read at its last sample, i.e. this many seconds ago.
+  const sinceTyres = (r.timeMs - tyreSample * 10_000) / 1000;
+  const sinceCabin = (r.timeMs - cabinSample * 30_000) / 1000;
+  const warm = 1 + 0.05 * (1 - Math.exp(-Math.max(0, i - sinceTyres) / 900));
   // A plain literal, as a producer would build it: objects made by spreading
   // keep V8 from using fast property access (every encoder pays for that).
   return {
     seq: r.seq, timeMs: r.timeMs, lat7: r.lat7, lon7: r.lon7, altDm: r.altDm, speedCms: r.speedCms,
     courseCdeg: r.courseCdeg, mode: r.mode, sats: r.sats, hdopC: r.hdopC,
-    batteryMv: 13800 + ((i * 7) % 40) - 20,
-    rpm: v > 0.5 ? Math.round(800 + v * 60) : 750,
-    coolantDc: Math.min(900, 400 + Math.floor(i / 3)),
-    oilKpa: v > 0.5 ? 300 + Math.round(v) : 180,
-    fuelPm: 640 - Math.floor(i / 120),
-    tyresKpa: [820 + Math.floor(i / 300), 815 + Math.floor(i / 300), 830, 825],
-    cabinDc: 215 + Math.floor(i / 200),
-    humidityPm: 452 + (Math.floor(i / 30) % 5),
+    batteryMv: Math.round(27_800 + 100 * Math.sin((2 * Math.PI * s) / 300) + 20 * gauss(3, s)),
+    rpm,
+    coolantDc: Math.round(10 * coolantC + 0.5 * gauss(4, s)),
+    oilKpa: Math.round((90 + 0.2 * rpm) * viscosity + 2 * gauss(5, s)),
+    fuelPm: Math.round(10 * fuelPct + (v > 0.5 ? 4 : 0.5) * gauss(6, s)),
+    tyresKpa: TYRES_COLD_KPA.map((p, k) => Math.round(p * warm + 0.4 * gauss(10 + k, tyreSample))),
+    cabinDc: Math.round(10 * (21 - 5 * Math.exp(-Math.max(0, i - sinceCabin) / 600)) + 0.2 * gauss(20, cabinSample)),
+    humidityPm: Math.round(550 + 60 * Math.sin((30 * cabinSample) / 95) + gauss(21, cabinSample)),
     ignition: true,
     faults: 0,
   };

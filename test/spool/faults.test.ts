@@ -39,6 +39,8 @@ describe.each([
     const s = await Spool.open(opts);
     const faults: (string | null)[] = [];
     s.on('fault', (w: string | null) => faults.push(w));
+    const commits: number[] = [];
+    s.on('commit', (q: number) => commits.push(q));
     const bySeq = new Map<number, number>();
     let n = 0;
     const add = (k: number) => {
@@ -57,6 +59,8 @@ describe.each([
     // while failing: records stay readable from memory (covered by the seq lease), for the link to send
     expect(s.read(0, 1e9).length).toBe(600);
     expect(s.committedSeq).toBe(600);
+    expect(commits[commits.length - 1]).toBe(600); // the link is told to send them
+    expect(s.durableSeq).toBe(300);
     s.ack(450); // the server stored some of them: they need no disk any more
     expect(s.ackedSeq).toBe(450);
     expect(status.snapshot().backlog).toBe(150);
@@ -133,8 +137,23 @@ describe('storage failure, bounded memory', () => {
     await s.close();
   });
 
+  it('EIO on read does not throw at the link: it raises the storage fault and delivers what it could read', async () => {
+    const { fs, status, opts } = setup();
+    const s = await Spool.open(opts);
+    for (let i = 0; i < 50; i++) s.append(payloadFor(i), T0 + i);
+    await s.flush();
+    fs.failOn(['readSync'], 'EIO');
+    expect(() => s.read(0, 100)).not.toThrow();
+    expect(status.snapshot().faults.storage).toMatch(/EIO/);
+    fs.heal();
+    s.append(payloadFor(50), T0 + 50);
+    await until(() => s.fault === null && s.durableSeq === 51); // the retry commits and clears it
+    expect(s.read(0, 100)).toHaveLength(51);
+    await s.close();
+  });
+
   it('fsync "always" survives EIO inside append (no throw) and commits on its own after healing', async () => {
-    const { fs, opts } = setup({ fsync: 'always' });
+    const { fs, opts } = setup({ fsync: 'always', cursorIntervalMs: 0 });
     const s = await Spool.open(opts);
     expect(s.append(payloadFor(0), T0)).toBe(1);
     expect(s.durableSeq).toBe(1); // durable before append returned
@@ -143,6 +162,14 @@ describe('storage failure, bounded memory', () => {
     expect(s.durableSeq).toBe(1);
     fs.heal();
     await until(() => s.durableSeq === 2);
+    // durable on return even while the ack cursor is being written in the background
+    s.ack(2);
+    for (let i = 0; i < 20; i++) {
+      const q = s.append(payloadFor(10 + i), T0 + 10 + i);
+      expect(s.durableSeq).toBe(q);
+      if (i % 5 === 0) s.ack(q);
+      await sleep(1);
+    }
     await s.close();
   });
 });

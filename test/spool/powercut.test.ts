@@ -41,7 +41,7 @@ describe.each([
       expect(s.nextSeq).toBeGreaterThan(maxDelivered);
       const firstSeq = s.nextSeq;
       let committed = 0;
-      s.on('commit', (q: number) => (committed = q));
+      s.on('durable', (q: number) => (committed = q));
       const until = Date.now() + 5 + rand(40);
       while (Date.now() < until) {
         for (let i = 0, m = 1 + rand(80); i < m; i++, k++) payloadOf.set(s.append(payloadFor(k), T0 + k * 100), k);
