@@ -4,7 +4,7 @@
 // beyond the npm registry (Node tarballs, tools) and Debian packages (cross compiler).
 //   node scripts/package/build.mjs x64|arm64
 import { chmodSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { NODE_VERSION, checkArch, outPaths, repoRoot } from './config.mjs';
 import { buildNode, ensureNode, seedPkgHome } from './node-dist.mjs';
 import { ensureTools } from './tools.mjs';
@@ -12,7 +12,11 @@ import { stageAddons, checkElf } from './addons.mjs';
 import { bundle, resetStage } from './bundle.mjs';
 import { run, step } from './run.mjs';
 
-export async function packageArch(arch) {
+/**
+ * Builds out/geostream-linux-<arch> (or, for tests, another entry: `entry` a .ts/.js
+ * file, `name` its executable's base name under out/).
+ */
+export async function packageArch(arch, { entry, name = 'geostream' } = {}) {
   const { cross } = checkArch(arch);
   if (cross) {
     try {
@@ -22,7 +26,7 @@ export async function packageArch(arch) {
     }
   }
   const t0 = Date.now();
-  const { stage, exe } = outPaths(arch);
+  const { stage, exe } = outPaths(arch, name);
   const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
   const buildNodeBin = buildNode();
   const node = ensureNode(arch);
@@ -30,7 +34,7 @@ export async function packageArch(arch) {
   resetStage(stage);
   const staged = stageAddons(arch, stage, { tools, node, buildNodeBin });
   step(`addons for linux-${arch}: ${staged.map((a) => `${a.name} (${(a.bytes / 1024).toFixed(0)} KiB)`).join(', ')}`);
-  const b = await bundle(arch, stage, staged, version);
+  const b = await bundle(arch, stage, staged, version, entry && resolve(entry));
   step(`bundle: ${b.inputs} modules, ${(b.bytes / 1024).toFixed(0)} KiB`);
   const home = seedPkgHome(['x64', arch]);
   rmSync(exe, { force: true });
@@ -46,12 +50,12 @@ export async function packageArch(arch) {
   return exe;
 }
 
-const arch = process.argv[2];
+const [arch, entry, name] = process.argv.slice(2);
 if (!arch) {
-  process.stderr.write('usage: node scripts/package/build.mjs x64|arm64\n');
+  process.stderr.write('usage: node scripts/package/build.mjs x64|arm64 [ENTRY NAME]\n');
   process.exit(2);
 }
-packageArch(arch).catch((err) => {
+packageArch(arch, { entry, name }).catch((err) => {
   process.stderr.write(`package: ${err.message}\n`);
   process.exit(1);
 });

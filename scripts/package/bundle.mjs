@@ -14,7 +14,7 @@ function ownerOf(importer) {
   return ADDONS.find((a) => importer.startsWith(a.pkg ? join(nm, a.pkg) + sep : join(repoRoot, a.dir) + sep));
 }
 
-/** A module that throws a clear error when anything from it is used, but not when imported. */
+/** An ES module whose default export throws a clear error when used, but not when imported. */
 function unavailableModule(what, why) {
   return `
 const message = ${JSON.stringify(`${what} is not available in this executable: ${why}`)};
@@ -24,7 +24,7 @@ const stub = new Proxy(function unavailable() {}, {
   apply: fail,
   construct: fail,
 });
-module.exports = stub;
+export default stub;
 `;
 }
 
@@ -71,11 +71,16 @@ const load = () => addons.load(${JSON.stringify(args.path)});
 module.exports = load;
 module.exports.default = load;`,
       }));
+      // src/util/bundled-addons.ts returns null from source; in the executable, the table.
+      b.onLoad({ filter: /[/\\]src[/\\]util[/\\]bundled-addons\.ts$/ }, () => ({
+        loader: 'js',
+        contents: `import * as table from 'geostream:addons';\nexport function bundledAddons() { return table; }`,
+      }));
       // @matrixai/quic finds its binding by trying computed paths; replace that file.
       b.onLoad({ filter: /[/\\]@matrixai[/\\]quic[/\\]dist[/\\]native[/\\]quiche\.js$/ }, () => ({
         loader: 'js',
         contents: names.has('quic')
-          ? `module.exports = require('geostream:addons').load('quic');`
+          ? `import { load } from 'geostream:addons';\nexport default load('quic');`
           : unavailableModule('@matrixai/quic (QUIC engine "matrixai")', `it has no linux-${arch} build; use the ngtcp2 engine`),
       }));
       // cbor-x's optional accelerator: the pure JavaScript decoder is used instead.
@@ -88,11 +93,11 @@ module.exports.default = load;`,
   };
 }
 
-/** Bundles src/cli.ts into <stage>/geostream.cjs and writes the rest of the stage. */
-export async function bundle(arch, stage, staged, version) {
+/** Bundles src/cli.ts (or a test entry) into <stage>/geostream.cjs and writes the rest of the stage. */
+export async function bundle(arch, stage, staged, version, entryPoint = join(repoRoot, 'src', 'cli.ts')) {
   const entry = join(stage, 'geostream.cjs');
   const result = await build({
-    entryPoints: [join(repoRoot, 'src', 'cli.ts')],
+    entryPoints: [entryPoint],
     outfile: entry,
     bundle: true,
     platform: 'node',
@@ -102,6 +107,8 @@ export async function bundle(arch, stage, staged, version) {
     minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
+    // A missing export or a require esbuild cannot follow is a broken executable: fail the build.
+    logOverride: { 'import-is-undefined': 'error', 'commonjs-variable-in-esm': 'error' },
     metafile: true,
     // ESM sources use import.meta.url (createRequire, package paths): give them the bundle's.
     define: { 'import.meta.url': '__gs_import_meta_url', 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' },

@@ -28,7 +28,7 @@ export function checkArch(arch) {
 }
 
 /** Output paths for one architecture. */
-export function outPaths(arch) {
+export function outPaths(arch, name = 'geostream') {
   const out = join(repoRoot, 'out');
-  return { out, stage: join(out, 'stage', `linux-${arch}`), exe: join(out, `geostream-linux-${arch}`) };
+  return { out, stage: join(out, 'stage', `${name}-linux-${arch}`), exe: join(out, `${name}-linux-${arch}`) };
 }
