@@ -1,6 +1,8 @@
 import type { Command } from './command.js';
 import { versionCommand } from './version.js';
 import { selftestCommand } from './selftest.js';
+import { statusCommand } from './status.js';
+import { logsCommand } from './logs.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -9,4 +11,6 @@ import { selftestCommand } from './selftest.js';
 export const commands: Command[] = [
   versionCommand,
   selftestCommand,
+  statusCommand,
+  logsCommand,
 ];
