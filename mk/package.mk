@@ -18,7 +18,7 @@ smoke-x64: package-x64
 
 # make image BASE=raspios.img DEVICE=TRUCK-042 SERVER=host:port OUT=truck-042.img
 image: package-arm64
-	bash scripts/image/make-image.sh --base "$(BASE)" --device "$(DEVICE)" --server "$(SERVER)" --out "$(OUT)" --exe out/geostream-linux-arm64 $(if $(CA),--ca-dir "$(CA)")
+	node scripts/image/make-image.mjs --base "$(BASE)" --device "$(DEVICE)" --server "$(SERVER)" --out "$(OUT)" --exe out/geostream-linux-arm64 $(if $(CA),--ca-dir "$(CA)") $(if $(BOARD),--board "$(BOARD)") $(if $(FORCE),--force)
 
 bench-package: package-x64 package-arm64
 	node --import tsx test/bench/package.bench.ts
