@@ -1,5 +1,10 @@
 import type { Command } from './command.js';
 import { versionCommand } from './version.js';
+import { nmeaCommand } from './nmea.js';
+import { runCommand } from './run.js';
+import { spoolCommand } from './spool.js';
+import { caCommand } from './ca.js';
+import { codecCommand } from './codec.js';
 import { selftestCommand } from './selftest.js';
 import { statusCommand } from './status.js';
 import { logsCommand } from './logs.js';
@@ -10,6 +15,11 @@ import { logsCommand } from './logs.js';
  */
 export const commands: Command[] = [
   versionCommand,
+  nmeaCommand,
+  runCommand,
+  spoolCommand,
+  caCommand,
+  codecCommand,
   selftestCommand,
   statusCommand,
   logsCommand,

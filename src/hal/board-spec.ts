@@ -6,6 +6,9 @@ export const uartSpec = {
   fields: {
     path: { type: 'string', doc: 'device path, e.g. /dev/serial0; "sim" on the simulated board' },
     baud: { type: 'integer', min: 1200, max: 921600, default: 9600 },
+    capture: { type: 'string', optional: true, doc: 'sim board only: a raw NMEA capture to replay (relative to the board file); default: the route generator' },
+    speed: { type: 'number', min: 0.1, max: 1000, default: 1, doc: 'sim board only: replay/generation speed factor' },
+    rateHz: { type: 'integer', min: 1, max: 10, default: 1, doc: 'sim board only: generator epochs per second' },
   },
 } as const satisfies Spec;
 

@@ -6,11 +6,23 @@
  * interoperate.
  *
  * Error contract (in the spirit of serialport's binding interface):
- * - connect()/listen() reject with QuicError (code says why: 'tls' for certificate
- *   and ALPN failures, 'timeout', 'refused', 'closed', 'internal').
+ * - connect()/listen() reject with QuicError (code says why: 'tls' for a refused
+ *   certificate, either side's; 'alpn' for no common ALPN; 'timeout'; 'refused';
+ *   'closed'; 'internal'). The message names the certificate and the reason.
+ *   TLS 1.3 lets the server refuse the client's certificate after the client
+ *   finished its handshake; connect() waits for the server's reply to our
+ *   Finished, so such a refusal rejects connect() too (a refusal that comes even
+ *   later arrives as 'close' with app false and code 0x100 + TLS alert).
+ * - The server reports failed handshakes as 'handshakeError' (for logs and stats)
+ *   and keeps serving everyone else.
  * - Once a connection is up, nothing throws out of event handlers: failures end the
  *   connection and arrive as one 'close' event with a CloseInfo.
- * - A stream write on a closed connection rejects with QuicError code 'closed'.
+ * - A stream write on a closed connection rejects with QuicError code 'closed'; a
+ *   read on a stream the peer reset rejects with code 'closed' and appCode set.
+ *
+ * Shared pieces every engine uses: src/link/tls/verify.ts (peer verification:
+ * fleet CA, validity, CRL, key usage, server name) and ./alerts.ts (TLS alert
+ * codes in words).
  */
 
 export interface Address {
@@ -28,6 +40,11 @@ export interface TlsMaterial {
   ca: string;
   /** Verify the peer's certificate. Default true; turning it off is for tests only. */
   verifyPeer?: boolean;
+  /**
+   * Revoked certificate serials (lowercase hex, no leading zeros), consulted at every
+   * handshake; src/link/tls/revocation.ts's CrlFile re-reads the CA's CRL when it changes.
+   */
+  revoked?: { has(serialHex: string): boolean };
 }
 
 export interface CommonOptions {
@@ -83,6 +100,12 @@ export interface QuicStream extends AsyncIterable<Uint8Array> {
 export interface CloseInfo {
   /** Application error code (ours or the peer's), or a transport error code. */
   code: number;
+  /**
+   * True: `code` is an application error code (CONNECTION_CLOSE type 0x1d, what
+   * close() sends). False: a transport error code (e.g. 0x100 + TLS alert for a
+   * refused certificate, 0x178 for no common ALPN); `reason` then says it in words.
+   */
+  app: boolean;
   reason: string;
   /** 'local': we closed it; 'peer': the peer did; 'idle': idle timeout; 'error': transport failure. */
   by: 'local' | 'peer' | 'idle' | 'error';
@@ -149,6 +172,8 @@ export class QuicError extends Error {
   constructor(
     readonly code: QuicErrorCode,
     message: string,
+    /** For a stream the peer reset: its application error code. */
+    readonly appCode?: number,
   ) {
     super(message);
   }
