@@ -4,7 +4,7 @@ import { appendFileSync, chmodSync, mkdtempSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { journalctlArgs } from '../src/commands/logs.js';
-import { cli } from './helpers/cli.js';
+import { runCli as cli } from './helpers/cli-io.js';
 import { repoRoot } from './helpers/shared.js';
 
 const cleanups: (() => void)[] = [];
@@ -35,7 +35,7 @@ describe('geostream logs', () => {
     process.env.GEOSTREAM_JOURNALCTL = fake;
     cleanups.push(() => delete process.env.GEOSTREAM_JOURNALCTL);
     const r = await cli(['logs', '--since', 'today']);
-    expect(r.out).toBe('journalctl --unit geostream --no-pager --output short-iso --since today\n');
+    expect(r.stdout).toBe('journalctl --unit geostream --no-pager --output short-iso --since today\n');
     expect(r.code).toBe(3);
   });
 
@@ -44,7 +44,7 @@ describe('geostream logs', () => {
     writeFileSync(file, Array.from({ length: 5000 }, (_, i) => `INFO: line ${i}`).join('\n') + '\n');
     const r = await cli(['logs', '--file', file, '-n', '3']);
     expect(r.code).toBe(0);
-    expect(r.out).toBe('INFO: line 4997\nINFO: line 4998\nINFO: line 4999\n');
+    expect(r.stdout).toBe('INFO: line 4997\nINFO: line 4998\nINFO: line 4999\n');
   });
 
   it('--since on a log file is a usage error (its lines carry no dates)', async () => {
@@ -52,13 +52,13 @@ describe('geostream logs', () => {
     writeFileSync(file, 'x\n');
     const r = await cli(['logs', '--file', file, '--since', 'today']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--since needs journald/);
+    expect(r.stderr).toMatch(/--since needs journald/);
   });
 
   it('a missing log file is a clear error', async () => {
     const r = await cli(['logs', '--file', join(tempDir(), 'nope.log')]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/no log file at .*nope\.log/);
+    expect(r.stderr).toMatch(/no log file at .*nope\.log/);
   });
 
   it('-f follows the file across truncation (log rotation) until Ctrl-C', async () => {

@@ -19,7 +19,7 @@ import { ledsCheck } from '../src/selftest/checks/leds.js';
 import { ignitionCheck } from '../src/selftest/checks/ignition.js';
 import { serverCheck } from '../src/selftest/checks/server.js';
 import { addonsCheck } from '../src/selftest/checks/addons.js';
-import { cli } from './helpers/cli.js';
+import { runCli as cli } from './helpers/cli-io.js';
 // @ts-expect-error plain JavaScript build script
 import { issueDevice } from '../scripts/image/certs.mjs';
 
@@ -282,14 +282,14 @@ describe('selftest runner and command', () => {
     const c = config({ server: 'localhost:4433' });
     const r = await cli(['selftest', '--config', c.file, '--only', 'config,spool,cert']);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/device certificate +FAIL +.*device\.crt: missing\n +reason: .*\n +fix: +issue a new certificate/);
-    expect(r.out).toMatch(/3 checks: 2 PASS, 0 WARN, 1 FAIL, 0 SKIP in [\d.]+ s: FAILED/);
+    expect(r.stdout).toMatch(/device certificate +FAIL +.*device\.crt: missing\n +reason: .*\n +fix: +issue a new certificate/);
+    expect(r.stdout).toMatch(/3 checks: 2 PASS, 0 WARN, 1 FAIL, 0 SKIP in [\d.]+ s: FAILED/);
   });
 
   it('geostream selftest --json exits 0 when nothing fails', async () => {
     const c = config();
     const r = await cli(['selftest', '--config', c.file, '--json']);
-    const j = JSON.parse(r.out);
+    const j = JSON.parse(r.stdout);
     expect(r.code).toBe(0);
     expect(j.ok).toBe(true);
     expect(j.checks.map((x: { id: string }) => x.id)).toEqual(checks.map((x) => x.id));
@@ -301,13 +301,13 @@ describe('selftest runner and command', () => {
     writeFileSync(f, JSON.stringify({ vehicle: { id: 'T-1' }, board: 'sim', spool: { dri: '/x' } }));
     const r = await cli(['selftest', '--config', f, '--only', 'config,spool']);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/config and board files +FAIL +the config did not load\n +reason: .*config\.json: key 'spool\.dri': unknown key/);
-    expect(r.out).toMatch(/spool writable, free space +SKIP +needs a valid config/);
+    expect(r.stdout).toMatch(/config and board files +FAIL +the config did not load\n +reason: .*config\.json: key 'spool\.dri': unknown key/);
+    expect(r.stdout).toMatch(/spool writable, free space +SKIP +needs a valid config/);
   });
 
   it('--only with an unknown check is a usage error naming the known ones', async () => {
     const r = await cli(['selftest', '--only', 'uart,flux']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/unknown check 'flux' \(known: config, addons, uart/);
+    expect(r.stderr).toMatch(/unknown check 'flux' \(known: config, addons, uart/);
   });
 });

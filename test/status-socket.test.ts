@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { StatusBoard } from '../src/status/board.js';
 import { StatusServer, queryStatus, statusSocketPath } from '../src/status/socket.js';
 import { silentLogger } from '../src/log.js';
-import { cli } from './helpers/cli.js';
+import { runCli as cli } from './helpers/cli-io.js';
 import { repoRoot } from './helpers/shared.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -49,10 +49,10 @@ describe('status socket', () => {
     board.setDetail('gnss', { sats: 9, hdop: 0.9 });
     const r = await cli(['status', '--socket', path]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^geostream 0\.1\.0 on TRUCK-042: pid \d+, up 0m 0\ds/);
-    expect(r.out).toMatch(/gnss {5}fix\n {2}link {5}offline\n {2}backlog {2}1234 records not yet acknowledged\n {2}faults {3}sensor:tyre-fl: no answer at 0x28\n {2}gnss {5}\{"sats":9,"hdop":0\.9\}/);
+    expect(r.stdout).toMatch(/^geostream 0\.1\.0 on TRUCK-042: pid \d+, up 0m 0\ds/);
+    expect(r.stdout).toMatch(/gnss {5}fix\n {2}link {5}offline\n {2}backlog {2}1234 records not yet acknowledged\n {2}faults {3}sensor:tyre-fl: no answer at 0x28\n {2}gnss {5}\{"sats":9,"hdop":0\.9\}/);
     const j = await cli(['status', '--socket', path, '--json']);
-    expect(JSON.parse(j.out).status).toEqual(board.snapshot());
+    expect(JSON.parse(j.stdout).status).toEqual(board.snapshot());
   });
 
   it('the socket is 0660: the agent user and group only', async () => {
@@ -90,7 +90,7 @@ describe('status socket', () => {
     const path = join(tempDir(), 'status.sock');
     const r = await cli(['status', '--socket', path]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/no agent running: .*status\.sock does not exist/);
+    expect(r.stderr).toMatch(/no agent running: .*status\.sock does not exist/);
   });
 
   it('the default path follows systemd StateDirectory, overridable by GEOSTREAM_STATUS_SOCKET', () => {

@@ -66,7 +66,7 @@ Options:
       config,
       tlsDir: values['tls-dir'] ?? join(dirname(file), 'tls'),
       clock: systemClock,
-      probes: config ? defaultProbes(config) : {},
+      probes: config ? defaultProbes(config, systemClock) : {},
     });
     if (configFailure && checks.some((c) => c.id === 'config')) results.unshift(configFailure);
     const report = makeReport(results, systemClock.now() - t0, config?.vehicle.id ?? null, config?.boardInfo.name ?? null);
