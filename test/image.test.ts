@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BOOT_START, PI_CMDLINE, PI_CONFIG_TXT, ROOT_START, makePiImage } from './helpers/pi-image.js';
 import { repoRoot } from './helpers/shared.js';
+import { vehicleIdFromCert } from '../src/link/tls/identity.js';
 // @ts-expect-error plain JavaScript build script
 import { editCmdline, editConfigTxt } from '../scripts/image/boot-config.mjs';
 // @ts-expect-error plain JavaScript build script
@@ -66,11 +67,11 @@ describe('make image', () => {
     expect(config).toMatchObject({ vehicle: { id: 'TRUCK-042' }, board: 'pi4-fleet', server: { address: 'ingest.example.net:4433' } });
 
     // The device certificate: for this vehicle, from the fleet CA, matching its key.
-    const cert = new X509Certificate(debugfs(out, 'cat /etc/geostream/tls/device.crt'));
-    const caCert = new X509Certificate(debugfs(out, 'cat /etc/geostream/tls/ca.crt'));
-    expect(cert.subject).toBe('CN=TRUCK-042');
+    const cert = new X509Certificate(debugfs(out, 'cat /etc/geostream/tls/device.pem'));
+    const caCert = new X509Certificate(debugfs(out, 'cat /etc/geostream/tls/ca.pem'));
+    expect(vehicleIdFromCert(cert.raw)).toBe('TRUCK-042');
     expect(cert.checkIssued(caCert) && cert.verify(caCert.publicKey)).toBe(true);
-    expect(caCert.toString()).toBe(new X509Certificate(readFileSync(join(ca, 'ca.crt'))).toString());
+    expect(caCert.toString()).toBe(new X509Certificate(readFileSync(join(ca, 'ca.pem'))).toString());
     expect(cert.checkPrivateKey(createPrivateKey(debugfs(out, 'cat /etc/geostream/tls/device.key')))).toBe(true);
     expect(statSync(join(ca, 'ca.key')).mode & 0o777).toBe(0o600);
     expect(() => execFileSync('e2fsck', ['-fn', `${out}?offset=${ROOT_START}`], { stdio: 'pipe' })).not.toThrow();
@@ -83,10 +84,10 @@ describe('make image', () => {
     expect(a.code).toBe(0);
     expect(b.code).toBe(0);
     expect(b.err).not.toMatch(/created a new fleet CA/);
-    const ca1 = new X509Certificate(debugfs(join(dir, 'a.img'), 'cat /etc/geostream/tls/ca.crt'));
-    const certB = new X509Certificate(debugfs(join(dir, 'b.img'), 'cat /etc/geostream/tls/device.crt'));
+    const ca1 = new X509Certificate(debugfs(join(dir, 'a.img'), 'cat /etc/geostream/tls/ca.pem'));
+    const certB = new X509Certificate(debugfs(join(dir, 'b.img'), 'cat /etc/geostream/tls/device.pem'));
     expect(certB.verify(ca1.publicKey)).toBe(true);
-    expect(readFileSync(join(ca, 'issued', 'TRUCK-B.crt'), 'utf8')).toBe(certB.toString());
+    expect(new X509Certificate(readFileSync(join(ca, 'devices', 'TRUCK-B.pem'))).serialNumber).toBe(certB.serialNumber);
   });
 
   it('a missing base image is a clear error and no output is left', () => {

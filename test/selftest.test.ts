@@ -20,8 +20,7 @@ import { ignitionCheck } from '../src/selftest/checks/ignition.js';
 import { serverCheck } from '../src/selftest/checks/server.js';
 import { addonsCheck } from '../src/selftest/checks/addons.js';
 import { runCli as cli } from './helpers/cli-io.js';
-// @ts-expect-error plain JavaScript build script
-import { issueDevice } from '../scripts/image/certs.mjs';
+import { initCa, issueCert } from '../src/link/tls/ca.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gs-selftest-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -141,56 +140,75 @@ describe('clock check', () => {
 
 describe('certificate check', () => {
   const caDir = join(root, 'ca');
-  function tls(id = 'TRUCK-042', ca = caDir): string {
+  /** A TLS dir as make image lays it out, issued by the engine's CA code. */
+  async function tls(id = 'TRUCK-042', ca = caDir): Promise<string> {
     const d = fresh();
-    issueDevice(ca, id, d);
+    try {
+      readFileSync(join(ca, 'ca.pem'));
+    } catch {
+      await initCa(ca);
+    }
+    const issued = await issueCert(ca, { kind: 'device', vehicleId: id }, { force: true });
+    writeFileSync(join(d, 'device.pem'), issued.certPem);
+    writeFileSync(join(d, 'device.key'), issued.keyPem, { mode: 0o600 });
+    copyFileSync(join(ca, 'ca.pem'), join(d, 'ca.pem'));
     return d;
   }
-  const validTo = (d: string) => Date.parse(new X509Certificate(readFileSync(join(d, 'device.crt'))).validTo);
+  const validTo = (d: string) => Date.parse(new X509Certificate(readFileSync(join(d, 'device.pem'))).validTo);
   const withServer = () => config({ server: 'localhost:4433' });
 
   it('a fresh certificate from the fleet CA for this vehicle passes', async () => {
-    const r = await certCheck.run(ctx({ tlsDir: tls(), config: withServer(), clock: new ManualClock(0, Date.now()) }));
+    const r = await certCheck.run(ctx({ tlsDir: await tls(), config: withServer(), clock: new ManualClock(0, Date.now()) }));
     expect(r.status).toBe('PASS');
     expect(r.summary).toMatch(/^TRUCK-042, expires \d{4}-\d\d-\d\d \(\d+ days\)$/);
   });
 
   it('a private key readable by others fails with chmod as the fix', async () => {
-    const d = tls();
+    const d = await tls();
     chmodSync(join(d, 'device.key'), 0o644);
     const r = await certCheck.run(ctx({ tlsDir: d }));
     expect(r).toMatchObject({ status: 'FAIL', fix: `chmod 600 ${join(d, 'device.key')}` });
   });
 
   it("another vehicle's certificate fails", async () => {
-    const r = await certCheck.run(ctx({ tlsDir: tls('TRUCK-999') }));
+    const r = await certCheck.run(ctx({ tlsDir: await tls('TRUCK-999') }));
     expect(r.status).toBe('FAIL');
     expect(r.summary).toBe('certificate is for "TRUCK-999", config says vehicle TRUCK-042');
   });
 
   it('a certificate not yet valid by the system clock fails pointing at the clock', async () => {
-    const d = tls();
-    const from = Date.parse(new X509Certificate(readFileSync(join(d, 'device.crt'))).validFrom);
+    const d = await tls();
+    const from = Date.parse(new X509Certificate(readFileSync(join(d, 'device.pem'))).validFrom);
     const r = await certCheck.run({ ...ctx({ tlsDir: d }), clock: new ManualClock(0, from - 86_400_000) });
     expect(r.status).toBe('FAIL');
     expect(r.reason).toMatch(/is the clock right/);
   });
 
   it('a certificate from another CA fails', async () => {
-    const d = tls();
-    copyFileSync(join(tls('TRUCK-042', join(root, 'other-ca')), 'ca.crt'), join(d, 'ca.crt'));
+    const d = await tls();
+    copyFileSync(join(await tls('TRUCK-042', join(root, 'other-ca')), 'ca.pem'), join(d, 'ca.pem'));
     const r = await certCheck.run(ctx({ tlsDir: d }));
-    expect(r.summary).toBe('device.crt is not signed by ca.crt');
+    expect(r.summary).toBe('the certificate is not signed by the fleet CA');
+  });
+
+  it('a server certificate in place of the device one is not a vehicle certificate', async () => {
+    const d = await tls();
+    const srv = await issueCert(caDir, { kind: 'server', name: 'TRUCK-042' }, { force: true });
+    writeFileSync(join(d, 'device.pem'), srv.certPem);
+    writeFileSync(join(d, 'device.key'), srv.keyPem, { mode: 0o600 });
+    const r = await certCheck.run(ctx({ tlsDir: d }));
+    expect(r.summary).toBe('not a vehicle certificate');
+    expect(r.reason).toMatch(/SAN URI urn:geostream:vehicle:/);
   });
 
   it('a key from another issue fails', async () => {
-    const d = tls();
-    copyFileSync(join(tls(), 'device.key'), join(d, 'device.key'));
-    expect((await certCheck.run(ctx({ tlsDir: d }))).summary).toBe('device.key does not belong to device.crt');
+    const d = await tls();
+    copyFileSync(join(await tls(), 'device.key'), join(d, 'device.key'));
+    expect((await certCheck.run(ctx({ tlsDir: d }))).summary).toBe('the key does not belong to the certificate');
   });
 
   it('near expiry warns (30 days), very near (7 days) and expired fail', async () => {
-    const d = tls();
+    const d = await tls();
     const to = validTo(d);
     const at = (ms: number) => ({ ...ctx({ tlsDir: d }), clock: new ManualClock(0, ms) });
     expect((await certCheck.run(at(to - 20 * 86_400_000))).status).toBe('WARN');
@@ -203,7 +221,7 @@ describe('certificate check', () => {
   it('missing files fail when a server is configured, SKIP without one', async () => {
     const d = fresh();
     const r = await certCheck.run(ctx({ tlsDir: d, config: withServer() }));
-    expect(r).toMatchObject({ status: 'FAIL', summary: `${join(d, 'device.crt')}: missing` });
+    expect(r).toMatchObject({ status: 'FAIL', summary: `${join(d, 'device.pem')}: missing` });
     expect((await certCheck.run(ctx({ tlsDir: d }))).status).toBe('SKIP');
   });
 });
@@ -282,7 +300,7 @@ describe('selftest runner and command', () => {
     const c = config({ server: 'localhost:4433' });
     const r = await cli(['selftest', '--config', c.file, '--only', 'config,spool,cert']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/device certificate +FAIL +.*device\.crt: missing\n +reason: .*\n +fix: +issue a new certificate/);
+    expect(r.stdout).toMatch(/device certificate +FAIL +.*device\.pem: missing\n +reason: .*\n +fix: +issue a new certificate/);
     expect(r.stdout).toMatch(/3 checks: 2 PASS, 0 WARN, 1 FAIL, 0 SKIP in [\d.]+ s: FAILED/);
   });
 

@@ -1,53 +1,34 @@
-// The fleet CA and a device's key and certificate (ECDSA P-256, CN = vehicle id), with
-// openssl. A CA directory holds ca.key (0600) and ca.crt; a missing one is created.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+// The fleet CA and a device's key and certificate, made with this repository's own
+// `geostream ca init` / `geostream ca issue` (ECDSA P-256, vehicle id in CN and SAN URI).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../package/run.mjs';
+import { repoRoot } from '../package/config.mjs';
 
-const CA_DAYS = 3650;
-export const DEVICE_DAYS = 730;
-
-/** Creates the fleet CA in `dir` when it has none. Returns { key, crt, created }. */
-export function ensureCa(dir) {
-  const key = join(dir, 'ca.key');
-  const crt = join(dir, 'ca.crt');
-  if (existsSync(key) && existsSync(crt)) return { key, crt, created: false };
-  if (existsSync(key) || existsSync(crt)) throw new Error(`${dir} holds only one of ca.key and ca.crt: restore the other or use another --ca-dir`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const cnf = caConfig(dir);
-  run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', crt, '-days', String(CA_DAYS), '-subj', '/CN=geostream fleet CA', '-extensions', 'v3', '-config', cnf]);
-  rmSync(cnf);
-  chmodSync(key, 0o600);
-  process.stderr.write(`      created a new fleet CA in ${dir} (keep ca.key safe and offline; the server needs ca.crt)\n`);
-  return { key, crt, created: true };
-}
-
-function caConfig(dir) {
-  const f = join(dir, '.openssl-ca.cnf');
-  writeFileSync(f, '[req]\ndistinguished_name=dn\n[dn]\n[v3]\nbasicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n');
-  return f;
+/** Runs `geostream ARGS...` from source (tsx); throws with its stderr. */
+export function geostream(args) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`geostream ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
+  return r.stdout;
 }
 
 /**
- * Issues a device key and certificate for `id` into `outDir` (device.key 0600,
- * device.crt, ca.crt); keeps a copy of the certificate in <caDir>/issued/.
+ * Issues a device key and certificate for `id` from the fleet CA in `caDir` (created
+ * when it has none) into `outDir` as device.pem, device.key (0600) and ca.pem. A device
+ * re-provisioned gets a new key (--force replaces its previous certificate in the CA dir).
  */
 export function issueDevice(caDir, id, outDir) {
-  const ca = ensureCa(caDir);
-  const key = join(outDir, 'device.key');
-  const csr = join(outDir, 'device.csr');
-  const crt = join(outDir, 'device.crt');
-  const ext = join(outDir, 'device.ext');
-  run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${id}`]);
-  chmodSync(key, 0o600);
-  writeFileSync(ext, 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nauthorityKeyIdentifier=keyid\n');
-  const serial = `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '7')}`;
-  run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.crt, '-CAkey', ca.key, '-set_serial', serial, '-days', String(DEVICE_DAYS), '-extfile', ext, '-out', crt]);
-  rmSync(csr);
-  rmSync(ext);
-  writeFileSync(join(outDir, 'ca.crt'), readFileSync(ca.crt));
-  mkdirSync(join(caDir, 'issued'), { recursive: true });
-  writeFileSync(join(caDir, 'issued', `${id}.crt`), readFileSync(crt));
-  return { key, crt, ca: join(outDir, 'ca.crt'), caCreated: ca.created };
+  let caCreated = false;
+  if (!existsSync(join(caDir, 'ca.pem'))) {
+    geostream(['ca', 'init', '--dir', caDir]);
+    caCreated = true;
+    process.stderr.write(`      created a new fleet CA in ${caDir} (keep ca.key safe and offline; the server needs ca.pem)\n`);
+  }
+  geostream(['ca', 'issue', '--dir', caDir, '--force', id]);
+  const out = { crt: join(outDir, 'device.pem'), key: join(outDir, 'device.key'), ca: join(outDir, 'ca.pem') };
+  copyFileSync(join(caDir, 'devices', `${id}.pem`), out.crt);
+  copyFileSync(join(caDir, 'devices', `${id}.key`), out.key);
+  chmodSync(out.key, 0o600);
+  copyFileSync(join(caDir, 'ca.pem'), out.ca);
+  return { ...out, caCreated };
 }

@@ -111,11 +111,17 @@ export async function makeImage(o) {
     const tls = issueDevice(o.caDir, o.device, work);
 
     say('writing the config');
-    const config = { vehicle: { id: o.device }, board: o.board, log: { level: 'info' }, spool: { dir: '/var/lib/geostream/spool' }, server: { address: o.server } };
     const configFile = join(work, 'config.json');
-    writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    // Validate with this build's config schema and board files (errors name the key).
-    const v = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), 'selftest', '--only', 'config', '--config', configFile], { cwd: repoRoot, encoding: 'utf8' });
+    const tlsRel = { ca: 'tls/ca.pem', cert: 'tls/device.pem', key: 'tls/device.key' };
+    const write = (server) => {
+      const config = { vehicle: { id: o.device }, board: o.board, log: { level: 'info' }, spool: { dir: '/var/lib/geostream/spool' }, server };
+      writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+      // Validate with this build's config schema and board files (errors name the key).
+      return spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), 'selftest', '--only', 'config', '--config', configFile], { cwd: repoRoot, encoding: 'utf8' });
+    };
+    let v = write({ address: o.server, ...tlsRel });
+    // A build whose server section has no TLS keys yet finds them in tls/ by default.
+    if (v.status !== 0 && /key 'server\.(ca|cert|key)': unknown key/.test(v.stdout)) v = write({ address: o.server });
     if (v.status !== 0) throw new ImageError(`the generated config does not validate:\n${v.stdout}${v.stderr}`);
 
     say('boot partition: config.txt (UART, I2C, Bluetooth off the UART), cmdline.txt (no serial console)');
@@ -134,8 +140,8 @@ export async function makeImage(o) {
       { mkdir: LAYOUT.tls, mode: 0o700 },
       { file: LAYOUT.config, from: configFile, mode: 0o600 },
       { file: `${LAYOUT.tls}/device.key`, from: tls.key, mode: 0o600 },
-      { file: `${LAYOUT.tls}/device.crt`, from: tls.crt, mode: 0o644 },
-      { file: `${LAYOUT.tls}/ca.crt`, from: tls.ca, mode: 0o644 },
+      { file: `${LAYOUT.tls}/device.pem`, from: tls.crt, mode: 0o644 },
+      { file: `${LAYOUT.tls}/ca.pem`, from: tls.ca, mode: 0o644 },
       { file: LAYOUT.unit, from: join(repoRoot, 'packaging', 'geostream.service'), mode: 0o644 },
       { mkdir: LAYOUT.wants },
       { symlink: `${LAYOUT.wants}/geostream.service`, to: LAYOUT.unit },

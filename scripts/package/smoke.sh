@@ -26,12 +26,14 @@ t1=$(date +%s%N)
 ok "$v ($(( (t1 - t0) / 1000000 )) ms)"
 
 # 2. self-test on the simulated board, with a fleet CA and device certificate
+# The fleet CA and device certificate come from the executable itself (geostream ca).
 mkdir -p "$tmp/etc/tls" "$tmp/spool"
-( cd "$tmp/etc/tls"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 30 -subj /CN=smoke-fleet-ca 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout device.key -out device.csr -subj /CN=TRUCK-SMOKE 2>/dev/null
-  openssl x509 -req -in device.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out device.crt -days 60 2>/dev/null
-  chmod 600 device.key ca.key; rm -f device.csr ca.srl )
+"${run[@]}" ca init --dir "$tmp/ca" >/dev/null || die "ca init"
+"${run[@]}" ca issue --dir "$tmp/ca" TRUCK-SMOKE >/dev/null || die "ca issue"
+cp "$tmp/ca/ca.pem" "$tmp/etc/tls/ca.pem"
+cp "$tmp/ca/devices/TRUCK-SMOKE.pem" "$tmp/etc/tls/device.pem"
+install -m 600 "$tmp/ca/devices/TRUCK-SMOKE.key" "$tmp/etc/tls/device.key"
+ok "fleet CA and device certificate from 'geostream ca'"
 cat > "$tmp/etc/config.json" <<JSON
 { "vehicle": { "id": "TRUCK-SMOKE" }, "board": "sim", "spool": { "dir": "$tmp/spool" } }
 JSON
@@ -44,8 +46,9 @@ t1=$(date +%s%N)
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   for (const c of r.checks) console.log(`  ${c.id.padEnd(9)} ${c.status.padEnd(5)} ${c.summary}${c.reason ? ` (${c.reason})` : ""}`);
-  const want = { config: "PASS", addons: "PASS", spool: "PASS", cert: "PASS" };
-  const bad = Object.entries(want).filter(([id, s]) => r.checks.find((c) => c.id === id)?.status !== s);
+  // The simulated receiver stamps fixes with the wall clock; under qemu it may lag a bit (WARN).
+  const want = { config: "PASS", addons: "PASS", uart: "PASS", "gnss-fix": "PASS", spool: "PASS", clock: "PASS|WARN", cert: "PASS" };
+  const bad = Object.entries(want).filter(([id, s]) => !s.split("|").includes(r.checks.find((c) => c.id === id)?.status));
   if (bad.length || !r.ok) { console.error(`expected ${JSON.stringify(want)} and no FAIL`); process.exit(1); }
 ' "$tmp/selftest.json" || die "selftest (exit $rc)"
 [ "$rc" -eq 0 ] || die "selftest exit $rc"

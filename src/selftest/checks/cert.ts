@@ -1,6 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { vehicleIdFromCert } from '../../link/tls/identity.js';
+import type { SelftestContext } from '../check.js';
 import { errorCode, errorMessage } from '../../errors.js';
 import { fail, needsConfig, pass, skip, warn, type Check } from '../check.js';
 
@@ -9,13 +11,17 @@ const DAY = 86_400_000;
 export const CERT_WARN_DAYS = 30;
 export const CERT_FAIL_DAYS = 7;
 
-/** The device's files in the TLS directory (make image and `geostream ca issue` write them). */
-export const TLS_FILES = { cert: 'device.crt', key: 'device.key', ca: 'ca.crt' } as const;
+/** The device's files in the TLS directory, as make image writes them (tls/ beside the config). */
+export const TLS_FILES = { cert: 'device.pem', key: 'device.key', ca: 'ca.pem' } as const;
 
-const REISSUE = 'issue a new certificate: geostream ca issue --dir CA-DIR VEHICLE-ID, then copy device.crt/device.key into the TLS directory (or re-flash with make image)';
+const REISSUE = 'issue a new certificate: geostream ca issue --dir CA-DIR --force VEHICLE-ID, copy CA-DIR/devices/VEHICLE-ID.pem and .key to the device (or re-flash with make image)';
 
-function commonName(subject: string): string | undefined {
-  return /(?:^|\n)CN=([^\n]*)/.exec(subject)?.[1];
+/** The config's server.cert/key/ca when it names them (relative to the config file), else the TLS directory. */
+export function tlsPaths(ctx: SelftestContext): { cert: string; key: string; ca: string } {
+  const server = ctx.config?.server as { cert?: string; key?: string; ca?: string } | undefined;
+  const base = ctx.config ? dirname(ctx.config.file) : ctx.tlsDir;
+  const pick = (k: keyof typeof TLS_FILES): string => (server?.[k] ? resolve(base, server[k]) : join(ctx.tlsDir, TLS_FILES[k]));
+  return { cert: pick('cert'), key: pick('key'), ca: pick('ca') };
 }
 
 async function read(file: string): Promise<Buffer | string> {
@@ -33,13 +39,13 @@ export const certCheck: Check = {
   timeoutMs: 3000,
   async run(ctx) {
     if (!ctx.config) return needsConfig();
-    const path = (f: string): string => join(ctx.tlsDir, f);
-    const [certPem, keyPem, caPem] = await Promise.all([read(path(TLS_FILES.cert)), read(path(TLS_FILES.key)), read(path(TLS_FILES.ca))]);
+    const p = tlsPaths(ctx);
+    const [certPem, keyPem, caPem] = await Promise.all([read(p.cert), read(p.key), read(p.ca)]);
     if (typeof certPem === 'string' && certPem === 'missing' && !ctx.config.server?.address) {
-      return skip(`no server configured and no ${TLS_FILES.cert} in ${ctx.tlsDir}: nothing to authenticate to`);
+      return skip(`no server configured and no ${p.cert}: nothing to authenticate to`);
     }
-    for (const [name, v] of [[TLS_FILES.cert, certPem], [TLS_FILES.key, keyPem], [TLS_FILES.ca, caPem]] as const) {
-      if (typeof v === 'string') return fail(`${path(name)}: ${v}`, `the device cannot authenticate to the server without ${name}`, REISSUE);
+    for (const [file, v] of [[p.cert, certPem], [p.key, keyPem], [p.ca, caPem]] as const) {
+      if (typeof v === 'string') return fail(`${file}: ${v}`, `the device cannot authenticate to the server without it`, REISSUE);
     }
     let cert: X509Certificate;
     let ca: X509Certificate;
@@ -47,26 +53,31 @@ export const certCheck: Check = {
       cert = new X509Certificate(certPem as Buffer);
       ca = new X509Certificate(caPem as Buffer);
     } catch (err) {
-      return fail(`cannot parse the certificate files in ${ctx.tlsDir}`, errorMessage(err), REISSUE);
+      return fail(`cannot parse ${p.cert} or ${p.ca}`, errorMessage(err), REISSUE);
     }
-    const keyMode = (await stat(path(TLS_FILES.key))).mode & 0o777;
+    const keyMode = (await stat(p.key)).mode & 0o777;
     if (keyMode & 0o077) {
-      return fail(`${path(TLS_FILES.key)} has mode ${keyMode.toString(8)}`, 'the private key is readable by other users', `chmod 600 ${path(TLS_FILES.key)}`);
+      return fail(`${p.key} has mode ${keyMode.toString(8)}`, 'the private key is readable by other users', `chmod 600 ${p.key}`);
     }
     try {
       if (!cert.checkPrivateKey(createPrivateKey(keyPem as Buffer))) {
-        return fail(`${TLS_FILES.key} does not belong to ${TLS_FILES.cert}`, 'the key and certificate are from different issues', REISSUE);
+        return fail(`the key does not belong to the certificate`, `${p.key} and ${p.cert} are from different issues`, REISSUE);
       }
     } catch (err) {
-      return fail(`cannot read ${path(TLS_FILES.key)}`, errorMessage(err), REISSUE);
+      return fail(`cannot read ${p.key}`, errorMessage(err), REISSUE);
     }
     if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) {
-      return fail(`${TLS_FILES.cert} is not signed by ${TLS_FILES.ca}`, `issuer "${cert.issuer.replace(/\n/g, ', ')}"`, `install this fleet's CA certificate, or ${REISSUE}`);
+      return fail(`the certificate is not signed by the fleet CA`, `issuer "${cert.issuer.replace(/\n/g, ', ')}", CA ${p.ca}`, `install this fleet's CA certificate, or ${REISSUE}`);
     }
-    const cn = commonName(cert.subject);
     const id = ctx.config.vehicle.id;
-    if (cn !== id) {
-      return fail(`certificate is for "${cn ?? '?'}", config says vehicle ${id}`, 'the server identifies vehicles by certificate', REISSUE);
+    let named: string;
+    try {
+      named = vehicleIdFromCert(cert.raw);
+    } catch (err) {
+      return fail('not a vehicle certificate', errorMessage(err), REISSUE);
+    }
+    if (named !== id) {
+      return fail(`certificate is for "${named}", config says vehicle ${id}`, 'the server identifies vehicles by certificate', REISSUE);
     }
     const now = ctx.clock.wallNow();
     const from = Date.parse(cert.validFrom);
