@@ -1,39 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ServiceNotifier, type Notifier } from '../src/status/watchdog.js';
 import { createLogger, silentLogger } from '../src/log.js';
-import { repoRoot } from './helpers/shared.js';
+import { notifySocket as openNotifySocket, type NotifySocket } from './helpers/notify-socket.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
 
-/** A real AF_UNIX datagram socket standing in for systemd's (python; Node has none). */
-async function notifySocket(seconds: number): Promise<{ path: string; messages: () => { t: number; msg: string }[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'gs-wd-'));
-  const path = join(dir, 'notify');
-  const child: ChildProcess = spawn('python3', [join(repoRoot, 'test', 'fixtures', 'status', 'notify-receiver.py'), path, String(seconds)]);
-  cleanups.push(() => {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += String(d)));
-  for (let i = 0; i < 100 && !out.startsWith('listening'); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!out.startsWith('listening')) throw new Error('notify receiver did not start');
-  const messages = () =>
-    out
-      .split('\n')
-      .slice(1)
-      .filter(Boolean)
-      .map((l) => ({ t: Number(l.split(' ')[0]), msg: l.slice(l.indexOf(' ') + 1) }))
-      .filter((m) => m.msg !== 'BARRIER=1');
-  return { path, messages };
+async function notifySocket(seconds: number): Promise<NotifySocket> {
+  const sock = await openNotifySocket(seconds);
+  cleanups.push(() => sock.close());
+  return sock;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
