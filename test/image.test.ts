@@ -60,6 +60,7 @@ describe('make image', () => {
     expect(debugfs(out, 'stat /etc/systemd/system/multi-user.target.wants/geostream.service')).toMatch(/Type: symlink[\s\S]*Fast link dest: "\/etc\/systemd\/system\/geostream\.service"/);
     expect(debugfs(out, 'cat /etc/systemd/system/geostream.service')).toBe(readFileSync(join(repoRoot, 'packaging', 'geostream.service'), 'utf8'));
     expect(debugfs(out, 'cat /etc/sysusers.d/geostream.conf')).toMatch(/^m geostream dialout$/m);
+    expect(mode('/usr/local/sbin/geostream-selftest')).toBe('0755');
     const dumped = join(dir, 'dumped');
     debugfs(out, `dump /usr/local/bin/geostream ${dumped}`);
     expect(sha(dumped)).toBe(sha(exe));

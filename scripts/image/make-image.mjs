@@ -32,6 +32,7 @@ export const LAYOUT = {
   unit: '/etc/systemd/system/geostream.service',
   wants: '/etc/systemd/system/multi-user.target.wants',
   sysusers: '/etc/sysusers.d/geostream.conf',
+  selftest: '/usr/local/sbin/geostream-selftest',
 };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -132,7 +133,7 @@ export async function makeImage(o) {
     fatWrite(partial, boot, cfgTxt, 'config.txt');
     fatWrite(partial, boot, cmdline, 'cmdline.txt');
 
-    say('root partition: executable, config, keys, systemd unit (enabled), user');
+    say('root partition: executable, config, keys, systemd unit (enabled), user, geostream-selftest');
     extApply(partial, root, [
       { mkdir: '/usr/local/bin' },
       { file: LAYOUT.exe, from: resolve(o.exe), mode: 0o755 },
@@ -145,6 +146,8 @@ export async function makeImage(o) {
       { file: LAYOUT.unit, from: join(repoRoot, 'packaging', 'geostream.service'), mode: 0o644 },
       { mkdir: LAYOUT.wants },
       { symlink: `${LAYOUT.wants}/geostream.service`, to: LAYOUT.unit },
+      { mkdir: '/usr/local/sbin' },
+      { file: LAYOUT.selftest, from: join(repoRoot, 'scripts', 'selftest.sh'), mode: 0o755 },
       { mkdir: '/etc/sysusers.d' },
       { file: LAYOUT.sysusers, from: join(repoRoot, 'packaging', 'geostream.sysusers'), mode: 0o644 },
     ]);
