@@ -5,6 +5,8 @@ import { runCommand } from './run.js';
 import { spoolCommand } from './spool.js';
 import { caCommand } from './ca.js';
 import { codecCommand } from './codec.js';
+import { sensorsCommand } from './sensors.js';
+import { gpioCommand } from './gpio.js';
 import { selftestCommand } from './selftest.js';
 import { statusCommand } from './status.js';
 import { logsCommand } from './logs.js';
@@ -20,6 +22,8 @@ export const commands: Command[] = [
   spoolCommand,
   caCommand,
   codecCommand,
+  sensorsCommand,
+  gpioCommand,
   selftestCommand,
   statusCommand,
   logsCommand,

@@ -1,25 +1,29 @@
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseCommandArgs, numberOption, withSubcommands, type CliIO, type Command } from './command.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { Spool, flushOnSignals, type SpoolEntry, type SpoolOptions } from '../spool/index.js';
 import { spoolDefaults } from '../spool/options.js';
+import { CodecError, decodeRecord, encodeRecord, recordFromFix, recordToFixJson } from '../codec/index.js';
+import { fixFromJson, FixJsonError, type Fix } from '../gnss/fix.js';
 
 /**
- * What the CLI stores per record. Until the codec lands this is the JSON line itself
- * (canonicalised); the agent stores the codec's single-record encoding.
+ * What the spool stores per record: the codec's single-record encoding (CBOR, TELEMETRY_V1)
+ * of the fix, carrying the seq the spool gives it.
  */
-function payloadFromLine(o: Record<string, unknown>): Uint8Array {
-  return Buffer.from(JSON.stringify(o));
+function payloadFor(fix: Fix, seq: number): Uint8Array {
+  return encodeRecord(recordFromFix(fix, seq));
 }
 
+/** A stored entry as a JSON line: the record as `geostream nmea` prints it, with its seq. */
 function entryToJson(e: SpoolEntry): Record<string, unknown> {
   if (e.kind === 'gap') return { seq: e.seq, gap: e.gap ?? null };
   try {
-    const o = JSON.parse(Buffer.from(e.payload).toString('utf8')) as unknown;
-    if (typeof o === 'object' && o !== null && !Array.isArray(o)) return { seq: e.seq, ...(o as Record<string, unknown>) };
-  } catch {
-    /* not JSON: show the bytes */
+    const r = decodeRecord(e.payload);
+    return { seq: e.seq, ...recordToFixJson(r), ...(r.seq !== e.seq ? { recordSeq: r.seq } : {}) };
+  } catch (err) {
+    if (!(err instanceof CodecError)) throw err;
   }
   return { seq: e.seq, time: new Date(e.timeMs).toISOString(), payloadHex: Buffer.from(e.payload).toString('hex') };
 }
@@ -41,9 +45,9 @@ const append: Command = {
   usage: `Usage: geostream spool append --dir D [--fsync group|always] [--commit-ms N] [--commit-bytes N]
                              [--segment-bytes N] [--capacity-bytes N]
 
-Reads records as JSON lines on stdin (as printed by 'geostream nmea'; each needs a "time"),
-assigns each a seq, appends it, and prints "committed SEQ" (the highest durably committed seq)
-after every completed group commit. A bad line is reported on stderr with its number and
+Reads fixes as JSON lines on stdin (as printed by 'geostream nmea'), assigns each a seq, stores
+it in the codec's record encoding, and prints "committed SEQ" (the highest durably committed
+seq) after every completed group commit. A bad line is reported on stderr with its number and
 skipped; the exit code is then 1. SIGTERM/SIGINT commit what is waiting before exiting.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(
@@ -84,13 +88,14 @@ skipped; the exit code is then 1. SIGTERM/SIGINT commit what is waiting before e
     for await (const line of rl) {
       lineNo++;
       if (line.trim() === '') continue;
-      const why = checkLine(line);
-      if (typeof why === 'string') {
+      const fix = checkLine(line, `stdin line ${lineNo}`);
+      if (typeof fix === 'string') {
         bad++;
-        io.stderr.write(`stdin line ${lineNo}: ${why}; skipped\n`);
+        io.stderr.write(`${fix}; skipped\n`);
         continue;
       }
-      spool.append(payloadFromLine(why.o), why.timeMs);
+      const seq = spool.nextSeq;
+      if (spool.append(payloadFor(fix, seq), fix.timeMs) !== seq) throw new Error('spool: seq mismatch');
     }
     await spool.close();
     removeSignals();
@@ -99,23 +104,24 @@ skipped; the exit code is then 1. SIGTERM/SIGINT commit what is waiting before e
   },
 };
 
-function checkLine(line: string): { o: Record<string, unknown>; timeMs: number } | string {
+function checkLine(line: string, where: string): Fix | string {
   let o: unknown;
   try {
     o = JSON.parse(line);
   } catch (err) {
-    return `not JSON (${(err as Error).message})`;
+    return `${where}: not JSON (${(err as Error).message})`;
   }
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return 'expected a JSON object';
-  const t = (o as Record<string, unknown>).time;
-  if (typeof t !== 'string') return 'key "time": expected an ISO 8601 time string';
-  const timeMs = Date.parse(t);
-  if (!Number.isFinite(timeMs)) return `key "time": not a time: ${JSON.stringify(t)}`;
-  return { o: o as Record<string, unknown>, timeMs };
+  try {
+    return fixFromJson(o, where);
+  } catch (err) {
+    if (err instanceof FixJsonError) return err.message;
+    throw err;
+  }
 }
 
-async function withSpool<T>(dir: string, io: CliIO, f: (s: Spool) => T | Promise<T>): Promise<T> {
-  const spool = await Spool.open({ dir, log: stderrLogger(io) });
+async function withSpool<T>(dir: string, io: CliIO, readOnly: boolean, f: (s: Spool) => T | Promise<T>): Promise<T> {
+  if (!existsSync(dir)) throw new Error(`no spool at ${dir} (no such directory)`);
+  const spool = await Spool.open({ dir, log: stderrLogger(io), readOnly });
   try {
     return await f(spool);
   } finally {
@@ -129,13 +135,13 @@ const dump: Command = {
   usage: `Usage: geostream spool dump --dir D [--from SEQ] [--all]
 
 Prints each stored record not yet acknowledged (or from SEQ; --all: from the oldest kept) as a
-JSON line with its "seq". Gap markers print as {"seq":N,"gap":{fromSeq,toSeq,fromTimeMs,toTimeMs,lost,reason}}.
-Opening the spool runs recovery (cuts a torn tail, reports corruption).`,
+JSON line with its "seq" and the fix at the codec's resolution (quality is not stored: null). Gap markers print as {"seq":N,"gap":{fromSeq,toSeq,fromTimeMs,toTimeMs,lost,reason}}.
+Reads only (no lock, no repair): safe next to a running agent.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { ...dirOpt, from: { type: 'string' }, all: { type: 'boolean' } }, false);
     const dir = needDir(values.dir);
     const from = numberOption('from', values.from, 0);
-    return withSpool(dir, io, (s) => {
+    return withSpool(dir, io, true, (s) => {
       let next = from ?? (values.all ? 0 : s.ackedSeq + 1);
       for (;;) {
         const batch = s.read(next, 1000);
@@ -156,10 +162,11 @@ const stats: Command = {
   usage: `Usage: geostream spool stats --dir D
 
 Prints JSON: records, bytes, oldest/newest seq and time, acked seq, gaps, dropped and thinned
-counts (life totals), bytes written since start (this process: recovery only), and more.`,
+counts (life totals), bytes written since start (0: it opens the spool read-only, safe next to
+a running agent), and more.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, dirOpt, false);
-    return withSpool(needDir(values.dir), io, (s) => {
+    return withSpool(needDir(values.dir), io, true, (s) => {
       const st = s.stats();
       io.stdout.write(`${JSON.stringify({ ...st, oldestTime: iso(st.oldestTimeMs), newestTime: iso(st.newestTimeMs) }, null, 2)}\n`);
       return 0;
@@ -179,7 +186,7 @@ needed. Prints "acked N" (N is at most the newest committed seq).`,
     if (positionals.length !== 1) throw new UsageError('expected exactly one SEQ');
     const seq = numberOption('SEQ', positionals[0], 0)!;
     if (!Number.isSafeInteger(seq)) throw new UsageError(`SEQ: expected an integer, got "${positionals[0]}"`);
-    return withSpool(needDir(values.dir), io, (s) => {
+    return withSpool(needDir(values.dir), io, false, (s) => {
       s.ack(seq);
       io.stdout.write(`acked ${s.ackedSeq}\n`);
       return 0;

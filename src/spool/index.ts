@@ -1,5 +1,5 @@
 export { Spool, type SpoolEntry, type SpoolStats, type LossEvent } from './spool.js';
-export { type SpoolOptions, spoolDefaults } from './options.js';
+export { type SpoolOptions, spoolDefaults, spoolOptionsFromConfig } from './options.js';
 export { type GapInfo, type GapReason } from './gap.js';
 export { type SpoolFs, realFs } from './fs.js';
 export { MAX_PAYLOAD } from './constants.js';

@@ -20,6 +20,8 @@ export interface SpoolOptions {
   ringBytes?: number;
   /** the ack cursor is persisted at most this often (default 30 s): after a crash at most this much acknowledged data is sent again (the server deduplicates); a longer interval saves flash writes */
   cursorIntervalMs?: number;
+  /** open for reading only: no lock, no writes, no repairs (dump/stats next to a running agent) */
+  readOnly?: boolean;
   retryMinMs?: number;
   retryMaxMs?: number;
   clock?: Clock;
@@ -28,7 +30,7 @@ export interface SpoolOptions {
   fs?: SpoolFs;
 }
 
-export type ResolvedOptions = Required<Omit<SpoolOptions, 'clock' | 'log' | 'status' | 'fs'>>;
+export type ResolvedOptions = Required<Omit<SpoolOptions, 'clock' | 'log' | 'status' | 'fs' | 'readOnly'>>;
 
 export const spoolDefaults = {
   segmentBytes: 4 * 1024 * 1024,
@@ -60,4 +62,12 @@ export function resolveOptions(o: SpoolOptions): ResolvedOptions {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The `spool` section of a validated config file, as SpoolOptions (the agent adds clock, log, status). */
+export function spoolOptionsFromConfig(
+  c: { dir: string; segmentBytes: number; capacityBytes: number; commitIntervalMs: number; commitBytes: number; fsync: 'group' | 'always'; ringBytes: number },
+  deps: Pick<SpoolOptions, 'clock' | 'log' | 'status'> = {},
+): SpoolOptions {
+  return { ...c, ...deps };
 }

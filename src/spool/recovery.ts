@@ -20,6 +20,8 @@ export interface CorruptRegion {
   prevTimeMs: number;
   nextSeq: number;
   nextTimeMs: number;
+  /** after the segment's last valid frame: a torn tail (a crash or failed write) unless seqs are missing */
+  tail: boolean;
 }
 
 export interface Recovered {
@@ -113,13 +115,14 @@ export function recover(fs: SpoolFs, dir: string): Recovered {
         tail = { seq: f.seq, timeMs: f.timeMs, dt: f.dt };
       });
       if (c) {
-        const r: CorruptRegion = { seg, block: b, offset: c.offset, bytes: c.end - c.offset, reason: c.reason, prevSeq: lastSeq, prevTimeMs: lastTime, nextSeq: 0, nextTimeMs: 0 };
+        const r: CorruptRegion = { seg, block: b, offset: c.offset, bytes: c.end - c.offset, reason: c.reason, prevSeq: lastSeq, prevTimeMs: lastTime, nextSeq: 0, nextTimeMs: 0, tail: false };
         regions.push(r);
         open.push(r);
       }
     }
     for (const r of regions) {
       if (isLast && r.offset >= validEnd) continue; // the torn tail, cut by the caller
+      r.tail = r.offset >= validEnd;
       seg.badBlocks.add(r.block);
       out.corrupt.push(r);
     }

@@ -2,90 +2,35 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../log.js';
+import type { StatusBoard } from '../status/board.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { BLOCK_BYTES, CURSOR_FILE, MAX_PAYLOAD, SEGMENT_HEADER_BYTES, SEQ_LEASE_STEP, THIN_MAX_K, TMP_SUFFIX, segmentName } from './constants.js';
+import { CURSOR_FILE, MAX_PAYLOAD, SEQ_LEASE_STEP, TMP_SUFFIX } from './constants.js';
 import { emptyTotals, writeCursor, type CursorState, type LossTotals } from './cursor.js';
 import { StorageHealth } from './fault.js';
-import { ByteSink, FrameEncoder, type Kind } from './frame.js';
-import { fsyncDir, realFs, writeAll, type SpoolFs } from './fs.js';
-import { LossAccumulator, decodeGap, encodeGap, type GapInfo, type GapReason } from './gap.js';
+import { fsyncDir, realFs, type SpoolFs } from './fs.js';
+import { LossAccumulator, encodeGap, type GapInfo, type GapReason } from './gap.js';
 import { resolveOptions, type ResolvedOptions, type SpoolOptions } from './options.js';
-import { recover, type CorruptRegion } from './recovery.js';
+import { recover, type CorruptRegion, type Recovered } from './recovery.js';
 import { takeLock } from './lock.js';
 import { buildSegment, lossOf, segmentRecords, type Rec } from './rewrite.js';
-import { encodeSegmentHeader } from './segment.js';
-import { blockRange, emptySegment, indexFrame, startBlock, type SegmentInfo } from './segment-info.js';
-import { decodeBlock } from './frame.js';
+import { indexFrame, type SegmentInfo } from './segment-info.js';
+import { applyPlan, planCapacity, type CapacityPlan } from './capacity.js';
+import { entryOf, readSegment, type SpoolEntry } from './reader.js';
+import { SegmentWriter, type WriteResult } from './writer.js';
+import { scanEntries, type SpoolStats } from './stats.js';
 
-export interface SpoolEntry {
-  seq: number;
-  timeMs: number;
-  kind: Kind;
-  payload: Uint8Array;
-  gap?: GapInfo;
-}
-
-export interface SpoolStats {
-  spoolId: string;
-  dir: string;
-  /** records stored and not yet acknowledged (data + gap markers), on disk and in memory */
-  records: number;
-  dataRecords: number;
-  gapRecords: number;
-  /** bytes of all segment files */
-  bytes: number;
-  segments: number;
-  oldestSeq: number | null;
-  newestSeq: number | null;
-  oldestTimeMs: number | null;
-  newestTimeMs: number | null;
-  ackedSeq: number;
-  committedSeq: number;
-  nextSeq: number;
-  /** gap markers stored, and the data records they report lost */
-  gaps: number;
-  gapLost: number;
-  /** life totals: records dropped (capacity, corruption, memory ring) and thinned */
-  dropped: number;
-  thinned: number;
-  corruptBytes: number;
-  tornBytes: number;
-  /** records waiting in memory (not yet durable) */
-  pendingRecords: number;
-  /** since this process opened the spool */
-  bytesWritten: number;
-  payloadBytesAppended: number;
-  fsyncs: number;
-  commits: number;
-  fault: string | null;
-}
+export type { SpoolEntry, SpoolStats };
 
 export interface LossEvent {
   reason: GapReason;
   gap: GapInfo;
 }
 
-interface Active {
-  seg: SegmentInfo;
-  fd: number;
-  enc: FrameEncoder;
-}
-
-/** What one commit wrote and must make durable before it counts. */
+/** One commit: the records, what writing them left to make durable, and the capacity plan to run after. */
 interface Prepared {
   batch: Rec[];
-  fds: number[];
-  syncDir: boolean;
-  index: { seg: SegmentInfo; seq: number; timeMs: number; kind: Kind; frameStart: number; frameEnd: number }[];
-  sizes: Map<SegmentInfo, number>;
+  w: WriteResult;
   plans: CapacityPlan[];
-  bytes: number;
-}
-
-interface CapacityPlan {
-  seg: SegmentInfo;
-  /** the rewritten file (thinning) or null (the whole segment is dropped) */
-  rewrite: { bytes: Uint8Array; info: SegmentInfo } | null;
 }
 
 const REC_OVERHEAD = 16;
@@ -93,12 +38,13 @@ const REC_OVERHEAD = 16;
 /**
  * The crash-safe store-and-forward spool: a segmented append-only log with group commit,
  * recovery, bounded capacity with thinning and gap markers, and storage-fault survival.
- * Events: 'commit'(seq), 'fault'(why | null), 'loss'(LossEvent).
+ * Events: 'commit'(seq) durable commit, 'readable'(seq) committedSeq advanced (durable commit,
+ * or a record held in memory while storage fails), 'fault'(why | null), 'loss'(LossEvent).
  *
- * Durability: a record is durable once a 'commit' with a seq >= its seq was emitted.
- * read() returns only durable records, plus, while storage is failing, records held in memory
- * whose seqs are covered by the durable seq lease (see cursor.ts), so a seq the server may
- * have seen is never reused.
+ * Durability: a record is durable once a 'commit' with a seq >= its seq was emitted
+ * (durableSeq). read() returns only durable records, plus, while storage is failing, records
+ * held in memory whose seqs are covered by the durable seq lease (see cursor.ts), so a seq the
+ * server may have seen is never reused.
  */
 export class Spool extends EventEmitter {
   private readonly o: ResolvedOptions;
@@ -106,9 +52,11 @@ export class Spool extends EventEmitter {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly health: StorageHealth;
-  spoolId = '';
+  private readonly status: StatusBoard | undefined;
+  private readonly readOnly: boolean;
+  private id = '';
   private segments: SegmentInfo[] = [];
-  private active: Active | null = null;
+  private readonly writer: SegmentWriter;
   private pending: Rec[] = [];
   private pendingBytes = 0;
   private inflight: Rec[] = [];
@@ -142,6 +90,9 @@ export class Spool extends EventEmitter {
     this.fs = opts.fs ?? realFs;
     this.log = opts.log ?? silentLogger();
     this.clock = opts.clock ?? systemClock;
+    this.status = opts.status;
+    this.readOnly = opts.readOnly === true;
+    this.writer = new SegmentWriter(this.fs, this.o.dir, this.o.segmentBytes);
     this.health = new StorageHealth(this.log, opts.status, this, this.o.retryMinMs, this.o.retryMaxMs);
   }
 
@@ -162,10 +113,46 @@ export class Spool extends EventEmitter {
     return s;
   }
 
+  /** Random id of this spool (32 hex digits), created with it and persisted: a wiped card gets a new one. */
+  get spoolId(): string {
+    return this.id;
+  }
+
+  /**
+   * Records not yet acknowledged (on disk and in memory), from the index: cheap enough to call
+   * after every commit (it is published to the StatusBoard as the backlog).
+   */
+  get backlog(): number {
+    let n = this.pending.length + this.inflight.length;
+    for (const seg of this.segments) {
+      if (seg.maxSeq <= this.acked) continue;
+      if (seg.minSeq > this.acked) {
+        n += seg.records;
+        continue;
+      }
+      for (let b = 0; b < seg.blockFirst.length; b++) {
+        const first = seg.blockFirst[b]!;
+        const next = seg.blockFirst[b + 1] || seg.maxSeq + 1;
+        if (first === 0 || next - 1 <= this.acked) continue;
+        n += first > this.acked ? seg.blockCount[b]! : Math.min(seg.blockCount[b]!, next - 1 - this.acked);
+      }
+    }
+    return n;
+  }
+
   get nextSeq(): number {
     return this.next;
   }
+  /**
+   * The highest seq the link may send: durable records, and while storage fails, records held
+   * in memory whose seqs the durable lease covers (so a truck with a dead card still reports).
+   * Advances emit 'readable'(seq); durable commits also emit 'commit'(seq).
+   */
   get committedSeq(): number {
+    return Math.max(this.committed, this.readableRingTop());
+  }
+  /** The highest seq durable on the card (everything up to it survives a power cut). */
+  get durableSeq(): number {
     return this.committed;
   }
   get ackedSeq(): number {
@@ -186,6 +173,10 @@ export class Spool extends EventEmitter {
 
   private async recover(): Promise<void> {
     const { dir } = this.o;
+    if (this.readOnly) {
+      this.recoverReadOnly();
+      return;
+    }
     try {
       this.fs.mkdirSync(dir);
     } catch (err) {
@@ -196,14 +187,9 @@ export class Spool extends EventEmitter {
     for (const n of r.notes) this.log.warn(`spool: ${n}`);
     if (r.cursorProblem) this.log.warn(`spool: ${CURSOR_FILE} is unusable (${r.cursorProblem}); rebuilding it from the segments`);
     for (const u of r.unreadable) this.log.error(`spool: cannot read ${u.path} (${u.why}); skipped`);
-    this.spoolId = r.cursor?.spoolId ?? r.headerSpoolId ?? randomBytes(16).toString('hex');
+    this.id = r.cursor?.spoolId ?? r.headerSpoolId ?? randomBytes(16).toString('hex');
     if (r.cursor && r.headerSpoolId && r.cursor.spoolId !== r.headerSpoolId) throw new Error(`spool ${dir}: ${CURSOR_FILE} has spool id ${r.cursor.spoolId} but the segments ${r.headerSpoolId}`);
-    if (r.cursor) this.totals = r.cursor.totals;
-    this.segments = r.segments;
-    const maxSeq = this.segments.length ? this.segments[this.segments.length - 1]!.maxSeq : 0;
-    this.acked = this.durableAcked = r.cursor?.acked ?? 0;
-    this.committed = Math.max(maxSeq, this.acked);
-    this.next = Math.max(maxSeq + 1, this.acked + 1, r.cursor?.lease ?? 0, 1);
+    this.adopt(r);
     this.lease = r.cursor?.lease ?? 0;
     // What recovery dropped: torn tails are writes a crash interrupted (never committed);
     // corrupt blocks are losses and get a gap marker.
@@ -214,7 +200,7 @@ export class Spool extends EventEmitter {
     try {
       for (const p of r.empty) this.fs.unlinkSync(p);
       for (const n of this.fs.readdirSync(dir)) if (n.endsWith(TMP_SUFFIX)) this.fs.unlinkSync(join(dir, n));
-      if (last && last.path === this.tailPath(r)) this.reopenTail(last, r.tornBytes, r.tail);
+      if (last) this.writer.resume(last, r.tornBytes, r.tail);
       this.health.ok();
     } catch (err) {
       this.health.fail('recovery', err);
@@ -230,31 +216,39 @@ export class Spool extends EventEmitter {
     this.log.info(`spool: ${dir}: ${total} records in ${this.segments.length} segments, acked ${this.acked}, next seq ${this.next}`);
   }
 
-  private tailPath(r: { segments: SegmentInfo[] }): string | undefined {
-    return r.segments[r.segments.length - 1]?.path;
+  /** Takes over what recovery found; the next seq is past everything on disk, the ack and the lease. */
+  private adopt(r: Recovered): void {
+    if (r.cursor) this.totals = r.cursor.totals;
+    this.segments = r.segments;
+    const maxSeq = this.segments.length ? this.segments[this.segments.length - 1]!.maxSeq : 0;
+    this.acked = this.durableAcked = r.cursor?.acked ?? 0;
+    this.committed = Math.max(maxSeq, this.acked);
+    this.next = Math.max(maxSeq + 1, this.acked + 1, r.cursor?.lease ?? 0, 1);
   }
 
-  /** Continues writing at the end of the last segment (after cutting its torn tail). */
-  private reopenTail(seg: SegmentInfo, torn: number, tail: { seq: number; timeMs: number; dt: number | null } | null): void {
-    if (seg.size >= this.o.segmentBytes) return;
-    const fd = this.fs.openSync(seg.path, 'r+');
-    try {
-      if (torn > 0) {
-        this.fs.ftruncateSync(fd, seg.size);
-        this.fs.fsyncSync(fd);
-      }
-    } catch (err) {
-      this.fs.closeSync(fd);
-      throw err;
-    }
-    this.active = { seg, fd, enc: new FrameEncoder(seg.size, tail) };
+  /**
+   * Read-only open (technicians' dump and stats, also next to a running agent): no lock, no
+   * writes, no repairs; what recovery would cut or report is only logged.
+   */
+  private recoverReadOnly(): void {
+    const r = recover(this.fs, this.o.dir);
+    this.id = r.cursor?.spoolId ?? r.headerSpoolId ?? '';
+    this.adopt(r);
+    if (r.tornBytes > 0) this.log.info(`spool: ${r.tornBytes} bytes after the last complete frame (being written, or a torn tail the agent will cut)`);
+    for (const c of r.corrupt) this.log.warn(`spool: ${c.seg.path}: ${c.reason} at offset ${c.offset}; ${c.bytes} bytes skipped (not delivered)`);
   }
 
   private reportCorrupt(c: CorruptRegion): void {
-    this.totals.corruptBytes += c.bytes;
     const missing = c.nextSeq > 0 ? c.nextSeq - c.prevSeq - 1 : 0;
     // At most one record per 6 bytes fits in the bad stretch; seq holes may also be thinning or lease skips.
     const lost = Math.min(missing, Math.floor(c.bytes / 6));
+    if (lost === 0 && c.tail) {
+      // The end of a segment a crash or a failed write left behind; the next segment goes on without a hole.
+      this.totals.tornBytes += c.bytes;
+      this.log.warn(`spool: ${c.seg.path}: cut a torn tail of ${c.bytes} bytes (nothing missing)`);
+      return;
+    }
+    this.totals.corruptBytes += c.bytes;
     this.log.error(`spool: ${c.seg.path}: ${c.reason} at offset ${c.offset}; skipped ${c.bytes} bytes${lost > 0 ? `, up to ${lost} records (seq ${c.prevSeq + 1}..${c.nextSeq - 1})` : ''}`);
     if (lost > 0) {
       this.noteLoss('corrupt', { fromSeq: c.prevSeq + 1, toSeq: c.nextSeq - 1, fromTimeMs: c.prevTimeMs, toTimeMs: c.nextTimeMs || c.prevTimeMs, lost, reason: 'corrupt' });
@@ -277,10 +271,11 @@ export class Spool extends EventEmitter {
    */
   append(payload: Uint8Array, timeMs: number): number {
     if (this.closed) throw new Error('spool is closed');
+    if (this.readOnly) throw new Error('spool is open read-only');
     if (payload.length > MAX_PAYLOAD) throw new RangeError(`spool: payload of ${payload.length} bytes exceeds the maximum of ${MAX_PAYLOAD}`);
     if (!Number.isSafeInteger(timeMs)) throw new RangeError(`spool: timeMs must be an integer, got ${timeMs}`);
     const seq = this.next++;
-    this.push({ seq, timeMs, kind: 'data', payload });
+    this.push({ seq, timeMs, kind: 'data', payload: payload.slice() }); // the caller may reuse its buffer
     this.stat.payloadBytes += payload.length;
     this.afterAppend();
     return seq;
@@ -305,7 +300,12 @@ export class Spool extends EventEmitter {
   }
 
   private afterAppend(): void {
-    if (this.health.fault !== null || this.closed) return;
+    if (this.closed) return;
+    if (this.health.fault !== null) {
+      const top = this.readableRingTop();
+      if (top > this.committed) this.emit('readable', top);
+      return;
+    }
     if (this.o.fsync === 'always') {
       if (!this.inSyncCommit && this.committing === null) this.commitSync();
       return;
@@ -355,11 +355,11 @@ export class Spool extends EventEmitter {
     try {
       prep = this.prepare();
       if (prep) {
-        for (const fd of prep.fds) {
+        for (const fd of prep.w.fds) {
           await this.fs.fdatasync(fd);
           this.stat.fsyncs++;
         }
-        if (prep.syncDir) {
+        if (prep.w.syncDir) {
           await fsyncDir(this.fs, this.o.dir);
           this.stat.fsyncs++;
         }
@@ -380,11 +380,11 @@ export class Spool extends EventEmitter {
         try {
           prep = this.prepare();
           if (!prep) break;
-          for (const fd of prep.fds) {
+          for (const fd of prep.w.fds) {
             this.fs.fsyncSync(fd);
             this.stat.fsyncs++;
           }
-          if (prep.syncDir) {
+          if (prep.w.syncDir) {
             const fd = this.fs.openSync(this.o.dir, 'r');
             try {
               this.fs.fsyncSync(fd);
@@ -415,86 +415,47 @@ export class Spool extends EventEmitter {
       if (g) this.appendGap(g);
     }
     if (this.pending.length === 0) return null;
-    let batch = this.pending;
+    const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
     this.inflight = batch;
     const incoming = batch.reduce((n, r) => n + r.payload.length + 8, 0);
-    const plans = this.planCapacity(incoming);
+    const plans = planCapacity({
+      segments: this.segments,
+      active: this.writer.segment,
+      acked: this.acked,
+      capacityBytes: this.o.capacityBytes,
+      incoming,
+      spoolId: this.spoolId,
+      readFile: (path) => this.fs.readFileSync(path),
+      lose: (r, reason) => this.lose(r, reason),
+    });
     if (plans.length > 0) {
       for (const acc of this.losses.values()) {
         const g = acc.take();
-        if (g) {
-          const seq = this.next++;
-          batch.push({ seq, timeMs: g.toTimeMs, kind: 'gap', payload: encodeGap(g) });
-        }
+        if (g) batch.push({ seq: this.next++, timeMs: g.toTimeMs, kind: 'gap', payload: encodeGap(g) });
       }
-      batch = this.inflight = batch;
     }
-    const prep: Prepared = { batch, fds: [], syncDir: false, index: [], sizes: new Map(), plans, bytes: 0 };
-    const sink = new ByteSink(incoming + 2 * BLOCK_BYTES);
-    let writeAt = 0;
-    const flushSink = () => {
-      if (sink.len > 0 && this.active) {
-        writeAll(this.fs, this.active.fd, sink.bytes(), writeAt);
-        prep.bytes += sink.len;
-        if (!prep.fds.includes(this.active.fd)) prep.fds.push(this.active.fd);
-        prep.sizes.set(this.active.seg, this.active.enc.offset);
-      }
-      sink.reset();
-    };
-    if (this.active) writeAt = this.active.enc.offset;
-    for (const r of batch) {
-      const a = this.active;
-      if (!a || (a.enc.endIfAppended(r.payload.length) > this.o.segmentBytes && a.enc.offset > SEGMENT_HEADER_BYTES)) {
-        flushSink();
-        this.roll(r.seq, prep);
-        writeAt = 0;
-        sink.ensure(SEGMENT_HEADER_BYTES);
-        sink.buf.set(encodeSegmentHeader({ spoolId: this.spoolId, thinK: 1 }), 0);
-        sink.len = SEGMENT_HEADER_BYTES;
-      }
-      const act = this.active!;
-      act.enc.encode(r.kind, r.seq, r.timeMs, r.payload, sink);
-      prep.index.push({ seg: act.seg, seq: r.seq, timeMs: r.timeMs, kind: r.kind, frameStart: act.enc.lastFrameStart, frameEnd: act.enc.lastFrameEnd });
-    }
-    flushSink();
-    return prep;
+    const w = this.writer.write(batch, this.spoolId, this.committed, (seg) => {
+      // a file of the same name can only be an abandoned segment that holds nothing durable
+      this.segments = this.segments.filter((x) => x.path !== seg.path);
+      this.segments.push(seg);
+    });
+    return { batch, w, plans };
   }
-
-  /** Closes the active segment (it stays readable) and creates the next one. */
-  private roll(firstSeq: number, prep: Prepared): void {
-    if (this.active) {
-      if (!prep.fds.includes(this.active.fd)) {
-        // already durable; just close it
-        this.fs.closeSync(this.active.fd);
-      } else this.closeAfterCommit.push(this.active.fd);
-      this.active = null;
-    }
-    const path = join(this.o.dir, segmentName(firstSeq));
-    // A file of the same name can only be an abandoned segment that holds nothing durable.
-    this.segments = this.segments.filter((s) => s.path !== path);
-    const fd = this.fs.openSync(path, 'w');
-    const seg = emptySegment(path, firstSeq, 1, this.committed);
-    this.active = { seg, fd, enc: new FrameEncoder(SEGMENT_HEADER_BYTES, null) };
-    this.segments.push(seg);
-    prep.syncDir = true;
-    prep.fds.push(fd);
-  }
-
-  private closeAfterCommit: number[] = [];
 
   private finish(prep: Prepared): void {
-    for (const ix of prep.index) indexFrame(ix.seg, ix);
-    for (const [seg, size] of prep.sizes) seg.size = size;
-    for (const fd of this.closeAfterCommit) this.closeQuietly(fd);
-    this.closeAfterCommit = [];
+    for (const ix of prep.w.index) indexFrame(ix.seg, ix);
+    for (const [seg, size] of prep.w.sizes) seg.size = size;
+    this.writer.committed();
     this.inflight = [];
     this.committed = prep.batch[prep.batch.length - 1]!.seq;
-    this.stat.bytesWritten += prep.bytes;
+    this.stat.bytesWritten += prep.w.bytes;
     this.stat.commits++;
     this.health.ok();
+    this.status?.setBacklog(this.backlog);
     this.emit('commit', this.committed);
+    this.emit('readable', this.committed);
     this.runPlans(prep.plans);
   }
 
@@ -513,13 +474,8 @@ export class Spool extends EventEmitter {
       for (const r of back) this.push(r);
       for (const r of waiting) this.push(r);
     }
-    if (this.active) {
-      this.closeQuietly(this.active.fd);
-      if (this.active.seg.records === 0) this.segments = this.segments.filter((s) => s !== this.active!.seg);
-      this.active = null;
-    }
-    for (const fd of this.closeAfterCommit) this.closeQuietly(fd);
-    this.closeAfterCommit = [];
+    const abandoned = this.writer.abandon();
+    if (abandoned && abandoned.records === 0) this.segments = this.segments.filter((s) => s !== abandoned);
     void prep;
     const wait = this.health.fail(describeOp(err), err);
     this.scheduleRetry(wait);
@@ -551,45 +507,6 @@ export class Spool extends EventEmitter {
     return this.segments.reduce((n, s) => n + s.size, 0);
   }
 
-  /**
-   * When the segments plus the incoming batch exceed capacityBytes: thin the oldest
-   * unacknowledged data first, keeping 1 record in 2 of a segment each pass (its K doubles:
-   * the segment holds 1 in K of its original records), always picking the segment with the
-   * smallest K, oldest first, so K grows with the pressure; once every closed segment is at
-   * THIN_MAX_K, drop the oldest. Acknowledged records go for free. Losses are noted for the
-   * gap marker.
-   */
-  private planCapacity(incoming: number): CapacityPlan[] {
-    let total = this.diskBytes() + incoming;
-    if (total <= this.o.capacityBytes) return [];
-    const plans: CapacityPlan[] = [];
-    const done = new Set<SegmentInfo>();
-    while (total > this.o.capacityBytes) {
-      const candidates = this.segments.filter((s) => s !== this.active?.seg && !done.has(s));
-      if (candidates.length === 0) break;
-      const minK = Math.min(...candidates.map((s) => s.thinK));
-      const victim = minK < THIN_MAX_K ? candidates.find((s) => s.thinK === minK)! : candidates[0]!;
-      done.add(victim);
-      const recs = segmentRecords(this.fs.readFileSync(victim.path), victim).filter((r) => r.seq > this.acked);
-      if (minK >= THIN_MAX_K || recs.length === 0) {
-        for (const r of recs) this.lose(r, 'dropped');
-        plans.push({ seg: victim, rewrite: null });
-        total -= victim.size;
-        continue;
-      }
-      const keep: Rec[] = [];
-      let i = 0;
-      for (const r of recs) {
-        if (r.kind === 'gap' || i++ % 2 === 0) keep.push(r);
-        else this.lose(r, 'thinned');
-      }
-      const rw = buildSegment(victim.path, victim.nameSeq, this.spoolId, Math.min(255, victim.thinK * 2), victim.afterSeq, keep);
-      plans.push({ seg: victim, rewrite: rw });
-      total -= victim.size - rw.info.size;
-    }
-    return plans;
-  }
-
   private lose(r: Rec, reason: 'thinned' | 'dropped'): void {
     const g = { ...lossOf(r), reason };
     if (r.kind === 'data') this.totals[reason]++;
@@ -599,24 +516,14 @@ export class Spool extends EventEmitter {
   /** Replaces or deletes planned segments (after their gap markers are durable). */
   private runPlans(plans: CapacityPlan[]): void {
     for (const p of plans) {
-      const idx = this.segments.indexOf(p.seg);
       this.closeReadFd(p.seg.path);
-      if (p.rewrite) {
-        const tmp = p.seg.path + TMP_SUFFIX;
-        const fd = this.fs.openSync(tmp, 'w');
-        try {
-          writeAll(this.fs, fd, p.rewrite.bytes, 0);
-          this.fs.fsyncSync(fd);
-        } finally {
-          this.fs.closeSync(fd);
-        }
-        this.fs.renameSync(tmp, p.seg.path);
-        this.stat.bytesWritten += p.rewrite.bytes.length;
-        this.stat.fsyncs++;
-        if (idx >= 0) this.segments[idx] = p.rewrite.info;
-      } else {
-        this.fs.unlinkSync(p.seg.path);
-        if (idx >= 0) this.segments.splice(idx, 1);
+      const written = applyPlan(this.fs, p);
+      if (p.rewrite) this.stat.fsyncs++;
+      this.stat.bytesWritten += written;
+      const idx = this.segments.indexOf(p.seg);
+      if (idx >= 0) {
+        if (p.rewrite) this.segments[idx] = p.rewrite.info;
+        else this.segments.splice(idx, 1);
       }
     }
     if (plans.length) this.dirDirty = true;
@@ -629,6 +536,7 @@ export class Spool extends EventEmitter {
   /** Cumulative acknowledgement: every record with seq <= seq was stored by the server. */
   ack(seq: number): void {
     if (!Number.isSafeInteger(seq)) throw new RangeError(`spool: ack seq must be an integer, got ${seq}`);
+    if (this.readOnly) throw new Error('spool is open read-only');
     const top = Math.max(this.committed, this.readableRingTop());
     const a = Math.min(seq, top);
     if (a <= this.acked) return;
@@ -640,6 +548,7 @@ export class Spool extends EventEmitter {
       this.pendingBytes = 0;
       for (const r of keep) this.push(r);
     }
+    this.status?.setBacklog(this.backlog);
     this.cursorDirty = true;
     if (this.cursorTimer === null && !this.closed) {
       const wait = Math.max(0, this.lastCursorWrite + this.o.cursorIntervalMs - this.clock.now());
@@ -698,7 +607,7 @@ export class Spool extends EventEmitter {
 
   /** Deletes closed segments whose records are all acknowledged (the cursor saying so is durable). */
   private deleteAcked(): void {
-    const gone = this.segments.filter((s) => s !== this.active?.seg && s.maxSeq <= this.durableAcked);
+    const gone = this.segments.filter((s) => s !== this.writer.segment && s.maxSeq <= this.durableAcked);
     for (const s of gone) {
       this.closeReadFd(s.path);
       this.fs.unlinkSync(s.path);
@@ -712,7 +621,7 @@ export class Spool extends EventEmitter {
   /** Rewrites a segment without its corrupt blocks, so the same bit rot is not reported at every start. */
   private repair(seg: SegmentInfo): void {
     if (!this.segments.includes(seg)) return;
-    if (seg === this.active?.seg) return; // the active segment keeps its bad block; it is skipped on read
+    if (seg === this.writer.segment) this.writer.detach(); // the next commit opens a fresh segment
     const recs = segmentRecords(this.fs.readFileSync(seg.path), seg);
     const rw = buildSegment(seg.path, seg.nameSeq, this.spoolId, seg.thinK, seg.afterSeq, recs);
     this.runPlans([{ seg, rewrite: rw }]);
@@ -747,54 +656,21 @@ export class Spool extends EventEmitter {
     fromSeq = Math.max(fromSeq, this.acked + 1); // acknowledged records are gone, even if not yet deleted
     for (const seg of this.segments) {
       if (seg.records === 0 || seg.maxSeq < fromSeq) continue;
-      if (!this.readSegment(seg, fromSeq, take)) return out;
+      const more = readSegment(this.fs, this.readFd(seg.path), seg, fromSeq, take, (c) => {
+        // bit rot since the spool was opened: never delivered, reported once, repaired
+        const next = seg.blockFirst.slice(c.block + 1).find((q) => q > 0) ?? seg.maxSeq + 1;
+        this.reportCorrupt({ seg, ...c, prevSeq: seg.blockFirst[c.block] || 0, prevTimeMs: seg.minTimeMs, nextSeq: next, nextTimeMs: seg.maxTimeMs, tail: false });
+        this.pendingRepairs.push(seg);
+      });
+      if (!more) return out;
     }
     if (this.health.fault !== null) {
       for (const r of this.pending) {
         if (r.seq < fromSeq || r.seq >= this.lease || r.seq <= this.committed) continue;
-        if (!take(this.entry(r.seq, r.timeMs, r.kind, r.payload))) break;
+        if (!take(entryOf(r.seq, r.timeMs, r.kind, r.payload))) break;
       }
     }
     return out;
-  }
-
-  private entry(seq: number, timeMs: number, kind: Kind, payload: Uint8Array): SpoolEntry {
-    const e: SpoolEntry = { seq, timeMs, kind, payload };
-    if (kind === 'gap') {
-      const g = decodeGap(payload);
-      if (g) e.gap = g;
-    }
-    return e;
-  }
-
-  /** Reads records >= fromSeq of one segment; returns false when `take` wants no more. */
-  private readSegment(seg: SegmentInfo, fromSeq: number, take: (e: SpoolEntry) => boolean): boolean {
-    const fd = this.readFd(seg.path);
-    const first = startBlock(seg, Math.max(fromSeq, seg.minSeq));
-    const CHUNK = 16 * BLOCK_BYTES;
-    const buf = new Uint8Array(CHUNK);
-    for (let b = first; b * BLOCK_BYTES < seg.size; b += CHUNK / BLOCK_BYTES) {
-      const base = b * BLOCK_BYTES;
-      const len = Math.min(CHUNK, seg.size - base);
-      const n = this.fs.readSync(fd, buf, 0, len, base);
-      const end = base + n;
-      for (let k = b; k * BLOCK_BYTES < end; k++) {
-        const [s, e] = blockRange(k, end);
-        let more = true;
-        const bad = decodeBlock(buf, s - base, e - base, (f) => {
-          if (!more || f.seq < fromSeq || f.seq <= seg.afterSeq || f.seq > seg.maxSeq) return;
-          more = take(this.entry(f.seq, f.timeMs, f.kind, buf.slice(f.payloadStart, f.payloadEnd)));
-        });
-        if (bad && !seg.badBlocks.has(k) && e === Math.min((k + 1) * BLOCK_BYTES, seg.size)) {
-          // bit rot since the spool was opened: never deliver it, report it once
-          seg.badBlocks.add(k);
-          this.reportCorrupt({ seg, block: k, offset: bad.offset + base, bytes: bad.end - bad.offset, reason: bad.reason, prevSeq: seg.blockFirst[k] || 0, prevTimeMs: seg.minTimeMs, nextSeq: seg.blockFirst[k + 1] || 0, nextTimeMs: seg.maxTimeMs });
-          this.pendingRepairs.push(seg);
-        }
-        if (!more) return false;
-      }
-    }
-    return true;
   }
 
   private readFd(path: string): number {
@@ -816,26 +692,9 @@ export class Spool extends EventEmitter {
 
   // ---------------------------------------------------------------- stats, close
 
+  /** Counts by reading every unacknowledged record: O(records), for the CLI and tests (see backlog). */
   stats(): SpoolStats {
-    let data = 0;
-    let gaps = 0;
-    let gapLost = 0;
-    let oldest: SpoolEntry | null = null;
-    let newest: SpoolEntry | null = null;
-    let from = this.acked + 1;
-    for (;;) {
-      const batch = this.read(from, 4096);
-      if (batch.length === 0) break;
-      for (const e of batch) {
-        if (e.kind === 'gap') {
-          gaps++;
-          gapLost += e.gap?.lost ?? 0;
-        } else data++;
-      }
-      oldest ??= batch[0]!;
-      newest = batch[batch.length - 1]!;
-      from = newest.seq + 1;
-    }
+    const { data, gaps, gapLost, oldest, newest } = scanEntries((from, max) => this.read(from, max), this.acked + 1);
     const unreadable = this.pending.filter((r) => this.health.fault === null || r.seq >= this.lease);
     return {
       spoolId: this.spoolId,
@@ -870,6 +729,11 @@ export class Spool extends EventEmitter {
   /** Commits what is waiting, writes the cursor (lease = next seq, so seqs stay dense) and closes files. */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.readOnly) {
+      this.closed = true;
+      for (const p of [...this.readFds.keys()]) this.closeReadFd(p);
+      return;
+    }
     await this.flush();
     this.closed = true;
     for (const t of [this.commitTimer, this.retryTimer, this.cursorTimer]) if (t) clearTimeout(t);
@@ -883,8 +747,7 @@ export class Spool extends EventEmitter {
       }
     }
     if (this.pending.length > 0) this.log.error(`spool: closing with ${this.pending.length} records not on disk (storage fault: ${this.health.fault})`);
-    if (this.active) this.closeQuietly(this.active.fd);
-    this.active = null;
+    this.writer.detach();
     for (const p of [...this.readFds.keys()]) this.closeReadFd(p);
     this.unlock();
   }

@@ -60,6 +60,7 @@ describe('spool capacity', () => {
     const newest = all.filter((e) => e.kind === 'data').slice(-100).map((e) => e.seq);
     expect(newest[99]! - newest[0]!).toBe(99);
     const st = s.stats();
+    expect(s.backlog).toBe(st.records);
     expect(st.thinned).toBeGreaterThan(0);
     expect(st.thinned + st.dropped).toBe(n - all.filter((e) => e.kind === 'data').length);
     expect(st.gapLost).toBe(st.thinned + st.dropped);
@@ -109,6 +110,7 @@ describe('spool capacity', () => {
       await s.flush();
       s.ack(s.committedSeq - 50); // the link keeps up
       await s.flush();
+      expect(s.backlog).toBe(s.stats().records);
     }
     expect(s.stats().thinned).toBe(0);
     expect(s.stats().dropped).toBe(0);

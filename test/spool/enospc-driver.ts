@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const readableWhileFull = s.read(0, 1e9).length;
   rmSync(ballast);
   const healDeadline = Date.now() + 10000;
-  while ((s.fault !== null || s.committedSeq < n) && Date.now() < healDeadline) await sleep(5);
+  while ((s.fault !== null || s.durableSeq < n) && Date.now() < healDeadline) await sleep(5);
   const cleared = s.fault === null;
   await s.close();
   const s2 = await Spool.open({ dir, segmentBytes: 16384, capacityBytes: 1 << 20 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { expect } from 'vitest';
 import { realFs, type SpoolFs } from '../../src/spool/fs.js';
+import type { SpoolEntry } from '../../src/spool/index.js';
 
 /** A fresh temp directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'geostream-spool-'): { dir: string; cleanup: () => void } {
@@ -124,4 +126,14 @@ export const T0 = 1_700_000_000_000;
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Seqs strictly increase and every data entry is exactly the payload appended with that seq. */
+export function expectIntact(entries: SpoolEntry[], bySeq: Map<number, number>): void {
+  let prev = 0;
+  for (const e of entries) {
+    expect(e.seq).toBeGreaterThan(prev);
+    prev = e.seq;
+    if (e.kind === 'data') expect(Buffer.from(e.payload).equals(Buffer.from(payloadFor(bySeq.get(e.seq)!)))).toBe(true);
+  }
 }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { Spool } from '../../src/spool/index.js';
+import { encodeRecord, recordFromFix } from '../../src/codec/index.js';
+import { fixFromJson } from '../../src/gnss/fix.js';
 import { bundleCli } from './child-cli.js';
 import { sleep, tempDir } from './helpers.js';
 
@@ -102,8 +104,9 @@ async function torture(rounds: number, lane: number): Promise<{ records: number;
       expect(e.seq).toBeGreaterThan(prev);
       prev = e.seq;
       expect(e.kind).toBe('data');
-      const want = sentLines[seqToLine.get(e.seq)!];
-      expect(Buffer.from(e.payload).toString('utf8')).toBe(want);
+      // the codec record of that line, carrying this seq
+      const want = encodeRecord(recordFromFix(fixFromJson(JSON.parse(sentLines[seqToLine.get(e.seq)!]!), 'sent'), e.seq));
+      expect(Buffer.from(e.payload).equals(Buffer.from(want))).toBe(true);
     }
     if (res.committed > 0) {
       commitsSeen++;
@@ -120,6 +123,24 @@ async function torture(rounds: number, lane: number): Promise<{ records: number;
   }
   return { records: n, commitsSeen };
 }
+
+describe('spool lock', () => {
+  it('a second writer is refused while a live process holds the spool, and takes over once it was killed', async () => {
+    const t = tempDir('geostream-spool-lock-');
+    cleanups.push(t.cleanup);
+    const child = spawn(process.execPath, [cli, 'spool', 'append', '--dir', t.dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += String(d)));
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const t0 = Date.now();
+    while (!/next seq/.test(err) && Date.now() - t0 < 10000) await sleep(5);
+    await expect(Spool.open({ dir: t.dir })).rejects.toThrow(new RegExp(`in use by process ${child.pid}`));
+    child.kill('SIGKILL');
+    await exited;
+    const s = await Spool.open({ dir: t.dir });
+    await s.close();
+  });
+});
 
 describe('spool crash torture', () => {
   it(`every committed record survives ${ROUNDS} SIGKILLs at random moments, intact and in order`, async () => {
