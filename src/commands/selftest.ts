@@ -62,12 +62,13 @@ Options:
       };
     }
     const run = configFailure ? checks.filter((c) => c.id !== 'config') : checks;
-    const results = await runChecks(run, {
-      config,
-      tlsDir: values['tls-dir'] ?? join(dirname(file), 'tls'),
-      clock: systemClock,
-      probes: config ? defaultProbes(config, systemClock) : {},
-    });
+    const probes = config ? defaultProbes(config, systemClock) : {};
+    let results: CheckOutcome[];
+    try {
+      results = await runChecks(run, { config, tlsDir: values['tls-dir'] ?? join(dirname(file), 'tls'), clock: systemClock, probes });
+    } finally {
+      await probes.dispose?.();
+    }
     if (configFailure && checks.some((c) => c.id === 'config')) results.unshift(configFailure);
     const report = makeReport(results, systemClock.now() - t0, config?.vehicle.id ?? null, config?.boardInfo.name ?? null);
     const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;

@@ -35,13 +35,13 @@ export interface GnssProbe {
 }
 
 export interface I2cChipReport {
-  /** Config name of the chip, e.g. 'adc-engine'. */
+  /** The chip or the sensor behind it, e.g. 'cabin' (BME280) or 'tyre-fl' (ABP). */
   name: string;
   bus: number;
-  address: number;
+  address?: number;
   /** What the datasheet says it answers, e.g. 'BME280 chip id 0x60'. */
-  expected: string;
-  /** What it answered; absent when it did not answer. */
+  expected?: string;
+  /** What it answered (or the sensor's state); absent when it did not answer. */
   found?: string;
   ok: boolean;
   error?: string;
@@ -64,7 +64,8 @@ export interface LedProbe {
 }
 
 export interface IgnitionProbe {
-  read(): Promise<{ on: boolean; line: string }>;
+  /** The debounced ignition state; null when the board has no ignition input. */
+  read(): Promise<{ on: boolean; line: string } | null>;
 }
 
 export interface ServerProbe {
@@ -78,4 +79,6 @@ export interface SelftestProbes {
   leds?: LedProbe;
   ignition?: IgnitionProbe;
   server?: ServerProbe;
+  /** Releases what the probes opened (buses, GPIO lines); called once after the checks. */
+  dispose?: () => Promise<void>;
 }

@@ -18,11 +18,12 @@ export const i2cCheck: Check = {
       return fail('cannot use the I2C bus', errorMessage(err), fix);
     }
     if (chips.length === 0) return skip('no I2C chips configured');
+    const where = (c: (typeof chips)[number]): string => `${c.name}${c.address !== undefined ? ` at ${hex(c.address)}` : ''} on bus ${c.bus}`;
     const bad = chips.filter((c) => !c.ok);
     if (bad.length > 0) {
-      const what = bad.map((c) => `${c.name} at ${hex(c.address)} on bus ${c.bus}: ${c.found ? `answered ${c.found}, expected ${c.expected}` : `no answer (${c.error ?? 'timeout'})`}`);
-      return fail(`${bad.length} of ${chips.length} chips wrong or missing`, what.join('; '), 'check the sensor wiring and its address pins against the board file (i2cdetect -y 1 lists what answers)');
+      const what = bad.map((c) => `${where(c)}: ${c.error ?? (c.found && c.expected ? `answered ${c.found}, expected ${c.expected}` : `answered ${c.found ?? 'nothing'}`)}`);
+      return fail(`${bad.length} of ${chips.length} wrong or missing`, what.join('; '), 'check the sensor wiring and its address pins against the board file (i2cdetect -y 1 lists what answers)');
     }
-    return pass(chips.map((c) => `${c.name} ${hex(c.address)} ${c.found ?? c.expected}`).join(', '));
+    return pass(chips.map((c) => `${c.name}${c.address !== undefined ? ` ${hex(c.address)}` : ''} ${c.found ?? c.expected ?? 'ok'}`).join(', '));
   },
 };

@@ -10,6 +10,7 @@ export const ignitionCheck: Check = {
     if (!ctx.probes.ignition) return skip('ignition probe not in this build (the sensors work provides it)');
     try {
       const r = await ctx.probes.ignition.read();
+      if (!r) return skip('no ignition input in the board file (gpio.ignition)');
       return pass(`${r.line}: ignition ${r.on ? 'ON' : 'OFF'} (turn the key and run again to see it change)`);
     } catch (err) {
       return fail('cannot read the ignition input', errorMessage(err), 'check the service user is in the gpio group, the GPIO number in the board file and the input wiring');

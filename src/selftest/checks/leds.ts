@@ -13,6 +13,7 @@ export const ledsCheck: Check = {
     if (!ctx.probes.leds) return skip('LED probe not in this build (the status LEDs work provides it)');
     try {
       const leds = await ctx.probes.leds.cycle(LED_ON_MS, ctx.signal);
+      if (leds.length === 0) return skip('no LEDs in the board file (gpio.leds)');
       const bad = leds.filter((l) => !l.ok);
       if (bad.length > 0) {
         return fail(`${bad.length} LED(s) could not be driven`, bad.map((l) => `${l.led}: ${l.error ?? 'failed'}`).join('; '), 'check the service user is in the gpio group and the GPIO numbers in the board file');
