@@ -2,8 +2,8 @@
 // architecture and the pinned Node. The bundler (bundle.mjs) routes each package's own
 // loader (`bindings`, `node-gyp-build`, @matrixai/quic's quiche.js) to the one addon
 // table generated from these rows, so addons are loaded through one place.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, copyFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { NODE_VERSION, cacheDir, checkArch, repoRoot } from './config.mjs';
 import { run, step } from './run.mjs';
 
@@ -25,7 +25,12 @@ export const ADDONS = [
   { name: 'better_sqlite3', pkg: 'better-sqlite3', how: 'gyp', output: 'build/Release/better_sqlite3.node' },
   // No linux-arm64 build of @matrixai/quic exists (../shared/notes/quic.md): x64 only.
   { name: 'quic', pkg: '@matrixai/quic', how: 'prebuild', from: '@matrixai/quic-linux-x64', files: { x64: 'node.napi.node' } },
-  { name: 'ngtcp2', dir: 'native', how: 'native' },
+  // This repo's ngtcp2 QUIC addon (Node-API), built by the native work's make targets.
+  {
+    name: 'ngtcp2', dir: 'native', how: 'native',
+    make: { x64: 'native', arm64: 'native-arm64' },
+    outputs: { x64: 'native/build/Release/geostream_quic.node', arm64: 'native/build-arm64/Release/geostream_quic.node' },
+  },
 ];
 
 const ELF_MACHINE = { x64: 0x3e, arm64: 0xb7 };
@@ -77,45 +82,14 @@ function gypBuild(addon, arch, tools, node, buildNodeBin) {
 }
 
 /** The repo's native/ addon (QUIC over ngtcp2), when the native work has landed. */
-function nativeBuild(arch) {
-  const dir = join(repoRoot, 'native');
-  if (!existsSync(dir)) return null;
-  const target = `native-${arch}`;
-  const hasTarget = (() => {
-    try {
-      run('make', ['-n', target], { cwd: repoRoot });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  if (!hasTarget) {
-    step(`native/ exists but has no 'make ${target}' target: the ngtcp2 addon is left out`);
-    return null;
-  }
-  step(`make ${target}`);
-  run('make', ['-s', target, `NODE_DIR=${join(cacheDir, 'node', `v${NODE_VERSION}-linux-${arch}`)}`], { cwd: repoRoot });
-  // The newest .node under native/build built for this arch.
-  const found = [];
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.node')) {
-        try {
-          checkElf(p, arch);
-          found.push(p);
-        } catch {
-          /* another arch's build */
-        }
-      }
-    }
-  };
-  if (existsSync(join(dir, 'build'))) walk(join(dir, 'build'));
-  if (found.length === 0) throw new Error(`make ${target} produced no linux-${arch} .node file under native/build`);
-  found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  step(`ngtcp2 addon: ${relative(repoRoot, found[0])}`);
-  return found[0];
+function nativeBuild(addon, arch) {
+  if (!existsSync(join(repoRoot, addon.dir, 'binding.gyp'))) return null;
+  const target = addon.make[arch];
+  step(`make ${target} (${addon.name} addon for linux-${arch})`);
+  run('make', ['-s', target], { cwd: repoRoot });
+  const out = join(repoRoot, addon.outputs[arch]);
+  if (!existsSync(out)) throw new Error(`make ${target} did not produce ${addon.outputs[arch]}`);
+  return out;
 }
 
 /**
@@ -136,7 +110,7 @@ export function stageAddons(arch, stage, { tools, node, buildNodeBin }) {
     } else if (addon.how === 'gyp') {
       file = gypBuild(addon, arch, tools, node, buildNodeBin);
     } else if (addon.how === 'native') {
-      file = nativeBuild(arch);
+      file = nativeBuild(addon, arch);
     }
     if (!file) continue;
     checkElf(file, arch);

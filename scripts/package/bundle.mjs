@@ -3,11 +3,15 @@
 // addon loader to one generated table (`geostream:addons`).
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ADDONS } from './addons.mjs';
 import { NODE_VERSION, repoRoot } from './config.mjs';
 
 const nm = join(repoRoot, 'node_modules');
+
+/** `require('../../../native/build[-arm64]/Release/geostream_quic.node')` in the native loader. */
+export const NATIVE_REQUIRE = /\brequire\((['"])(?:\.\.\/)+native\/build(?:-arm64)?\/Release\/geostream_quic\.node\1\)/g;
 
 /** The addon row whose package (or the repo's native/ dir) holds `importer`. */
 function ownerOf(importer) {
@@ -76,6 +80,15 @@ module.exports.default = load;`,
         loader: 'js',
         contents: `import * as table from 'geostream:addons';\nexport function bundledAddons() { return table; }`,
       }));
+      // The ngtcp2 engine's loader requires its addon by literal relative paths through
+      // createRequire (src/link/quic/native-loader.ts): point those at the table.
+      b.onLoad({ filter: /[/\\]native-loader\.ts$/ }, async (args) => {
+        const src = await readFile(args.path, 'utf8');
+        let n = 0;
+        const contents = src.replace(NATIVE_REQUIRE, () => (n++, `__gsAddons.load('ngtcp2')`));
+        if (n === 0) return { errors: [{ text: `${args.path} no longer requires geostream_quic.node by a literal path: update scripts/package/bundle.mjs` }] };
+        return { loader: 'ts', contents: `import * as __gsAddons from 'geostream:addons';\n${contents}` };
+      });
       // @matrixai/quic finds its binding by trying computed paths; replace that file.
       b.onLoad({ filter: /[/\\]@matrixai[/\\]quic[/\\]dist[/\\]native[/\\]quiche\.js$/ }, () => ({
         loader: 'js',
