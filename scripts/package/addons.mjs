@@ -2,12 +2,13 @@
 // architecture and the pinned Node. The bundler (bundle.mjs) routes each package's own
 // loader (`bindings`, `node-gyp-build`, @matrixai/quic's quiche.js) to the one addon
 // table generated from these rows, so addons are loaded through one place.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, copyFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NODE_VERSION, cacheDir, checkArch, repoRoot } from './config.mjs';
 import { run, step } from './run.mjs';
 
-const nm = join(repoRoot, 'node_modules');
+// Real path: esbuild reports importers by real path, node_modules may be a symlink.
+const nm = existsSync(join(repoRoot, 'node_modules')) ? realpathSync(join(repoRoot, 'node_modules')) : join(repoRoot, 'node_modules');
 
 /**
  * name: file name in the executable (addons/<name>.node) and key of the addon table.

@@ -2,20 +2,22 @@
 // the addons, board files and a minimal package.json for pkg. Routes every package's
 // addon loader to one generated table (`geostream:addons`).
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ADDONS } from './addons.mjs';
 import { NODE_VERSION, repoRoot } from './config.mjs';
 
-const nm = join(repoRoot, 'node_modules');
+// Real path: esbuild reports importers by real path, node_modules may be a symlink.
+const nm = existsSync(join(repoRoot, 'node_modules')) ? realpathSync(join(repoRoot, 'node_modules')) : join(repoRoot, 'node_modules');
 
 /** `require('../../../native/build[-arm64]/Release/geostream_quic.node')` in the native loader. */
 export const NATIVE_REQUIRE = /\brequire\((['"])(?:\.\.\/)+native\/build(?:-arm64)?\/Release\/geostream_quic\.node\1\)/g;
 
 /** The addon row whose package (or the repo's native/ dir) holds `importer`. */
 function ownerOf(importer) {
-  return ADDONS.find((a) => importer.startsWith(a.pkg ? join(nm, a.pkg) + sep : join(repoRoot, a.dir) + sep));
+  const root = realpathSync(repoRoot);
+  return ADDONS.find((a) => importer.startsWith(a.pkg ? join(nm, a.pkg) + sep : join(root, a.dir) + sep));
 }
 
 /** An ES module whose default export throws a clear error when used, but not when imported. */
