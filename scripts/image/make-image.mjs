@@ -5,7 +5,7 @@
 // debugfs). The base image is never modified.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -109,7 +109,9 @@ export async function makeImage(o) {
     await copyWithProgress(base, partial);
 
     say(`issuing the device certificate for ${o.device}`);
-    const tls = issueDevice(o.caDir, o.device, work);
+    // Laid out as on the device (tls/ beside config.json), so the config's relative paths resolve.
+    mkdirSync(join(work, 'tls'), { mode: 0o700 });
+    const tls = issueDevice(o.caDir, o.device, join(work, 'tls'));
 
     say('writing the config');
     const configFile = join(work, 'config.json');

@@ -37,9 +37,9 @@ export const ROOT_START = (8192 + 65536) * 512;
  * at sector 8192) with config.txt and cmdline.txt, partition 2 ext4 with /etc/systemd.
  * Made with sfdisk, mkfs.vfat + mtools and mke2fs -d: no loop device, no mount.
  */
-export function makePiImage(dir: string, opts: { label?: 'dos' | 'gpt' } = {}): string {
+export function makePiImage(dir: string, opts: { label?: 'dos' | 'gpt'; rootMiB?: number } = {}): string {
   const img = join(dir, 'raspios.img');
-  const rootSectors = 80 * 2048; // 80 MiB
+  const rootSectors = (opts.rootMiB ?? 80) * 2048;
   const total = (8192 + 65536 + rootSectors + 2048) * 512;
   sh('truncate', ['-s', String(total), img]);
   const label = opts.label ?? 'dos';
