@@ -52,12 +52,12 @@ describe.each(ARCHES)('packaged executable for linux-%s', (arch) => {
   });
 
   it(`smoke-${arch}: version, addons from PKG_NATIVE_CACHE_PATH, selftest on the sim board with a real certificate`, async () => {
-    const r = await runScript('scripts/package/smoke.sh', [arch], { timeoutMs: 180_000 });
+    const r = await runScript('scripts/package/smoke.sh', [arch], { timeoutMs: 230_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ok: selftest on the sim board/);
     expect(r.stdout).toMatch(new RegExp(`smoke\\[${arch}\\]: PASSED`));
-  });
+  }, 240_000);
 });
 
 describe('package build errors', () => {
