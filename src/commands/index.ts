@@ -7,6 +7,9 @@ import { caCommand } from './ca.js';
 import { codecCommand } from './codec.js';
 import { sensorsCommand } from './sensors.js';
 import { gpioCommand } from './gpio.js';
+import { selftestCommand } from './selftest.js';
+import { statusCommand } from './status.js';
+import { logsCommand } from './logs.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -21,4 +24,7 @@ export const commands: Command[] = [
   codecCommand,
   sensorsCommand,
   gpioCommand,
+  selftestCommand,
+  statusCommand,
+  logsCommand,
 ];
