@@ -7,6 +7,9 @@ import { caCommand } from './ca.js';
 import { codecCommand } from './codec.js';
 import { sensorsCommand } from './sensors.js';
 import { gpioCommand } from './gpio.js';
+import { selftestCommand } from './selftest.js';
+import { statusCommand } from './status.js';
+import { logsCommand } from './logs.js';
 import { serverCommand } from './server.js';
 import { demoCommand } from './demo.js';
 
@@ -23,6 +26,9 @@ export const commands: Command[] = [
   codecCommand,
   sensorsCommand,
   gpioCommand,
+  selftestCommand,
+  statusCommand,
+  logsCommand,
   serverCommand,
   demoCommand,
 ];

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../log.js';
 import { Agent } from '../agent.js';
+import { startAgentService } from '../status/service.js';
 import { isSimUart } from '../gnss/source.js';
 import { existsSync } from 'node:fs';
 
@@ -52,6 +53,8 @@ export const runCommand: Command = {
     const agent = new Agent({ config, log, sim: { capture: values.nmea, speed, rateHz } });
     await agent.openLink();
     agent.start();
+    const service = await startAgentService({ status: agent.status, log, vehicle: config.vehicle.id });
+    await service.ready();
     await new Promise<void>((resolve) => {
       const onSignal = (sig: NodeJS.Signals): void => {
         process.off('SIGTERM', onSignal);
@@ -62,7 +65,9 @@ export const runCommand: Command = {
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
+    await service.stopping();
     await agent.stop();
+    await service.close();
     return 0;
   },
 };

@@ -1,0 +1,30 @@
+import { bundledAddons } from '../../util/bundled-addons.js';
+import { errorMessage } from '../../errors.js';
+import { fail, pass, skip, type Check } from '../check.js';
+
+/** Every native addon inside the executable loads on this machine. */
+export const addonsCheck: Check = {
+  id: 'addons',
+  title: 'native addons load',
+  timeoutMs: 5000,
+  async run() {
+    const table = bundledAddons();
+    if (!table) return skip('running from source: each package loads its addon from node_modules');
+    const failed: string[] = [];
+    for (const name of table.names) {
+      try {
+        table.load(name);
+      } catch (err) {
+        failed.push(`${name}: ${errorMessage(err).split('\n')[0]}`);
+      }
+    }
+    if (failed.length > 0) {
+      return fail(
+        `${failed.length} of ${table.names.length} addons failed to load`,
+        failed.join('; '),
+        'the executable copies addons to $PKG_NATIVE_CACHE_PATH (default ~/.cache) before loading: make it writable (the systemd unit uses /var/cache/geostream); check the executable matches this CPU (uname -m)',
+      );
+    }
+    return pass(`${table.names.join(', ')} (${process.platform}-${process.arch}, node ${process.version})`);
+  },
+};

@@ -1,0 +1,19 @@
+import { errorMessage } from '../../errors.js';
+import { fail, pass, skip, type Check } from '../check.js';
+
+/** The ignition input reads (its level is reported; both are valid). */
+export const ignitionCheck: Check = {
+  id: 'ignition',
+  title: 'ignition input',
+  timeoutMs: 2000,
+  async run(ctx) {
+    if (!ctx.probes.ignition) return skip('ignition probe not in this build (the sensors work provides it)');
+    try {
+      const r = await ctx.probes.ignition.read();
+      if (!r) return skip('no ignition input in the board file (gpio.ignition)');
+      return pass(`${r.line}: ignition ${r.on ? 'ON' : 'OFF'} (turn the key and run again to see it change)`);
+    } catch (err) {
+      return fail('cannot read the ignition input', errorMessage(err), 'check the service user is in the gpio group, the GPIO number in the board file and the input wiring');
+    }
+  },
+};

@@ -1,0 +1,35 @@
+// The bundler's addon routing, without pkg (fast): what scripts/package/bundle.mjs
+// rewrites so every addon loads through the one generated table.
+import { describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { join } from 'node:path';
+import { repoRoot } from './helpers/shared.js';
+// @ts-expect-error plain JavaScript build script
+import { addonPlugin } from '../scripts/package/bundle.mjs';
+
+async function bundleText(entry: string, arch: string, staged: { name: string }[]): Promise<string> {
+  const r = await build({ entryPoints: [entry], bundle: true, write: false, platform: 'node', format: 'cjs', logLevel: 'silent', plugins: [addonPlugin(arch, staged)] });
+  return r.outputFiles[0]!.text;
+}
+
+describe('addon routing in the bundle', () => {
+  it("the ngtcp2 engine's literal addon paths become the table's ngtcp2 row", async () => {
+    const text = await bundleText(join(repoRoot, 'test', 'fixtures', 'package', 'native-entry.ts'), 'arm64', [{ name: 'ngtcp2' }]);
+    expect(text.match(/load\("ngtcp2"\)/g)).toHaveLength(2);
+    expect(text).not.toMatch(/geostream_quic\.node/);
+    expect(text).toMatch(/case "ngtcp2":\s*return require\("\.\/addons\/ngtcp2\.node"\)/);
+  });
+
+  it('serialport, i2c-bus, onoff/epoll and better-sqlite3 loaders all go through the table', async () => {
+    const text = await bundleText(join(repoRoot, 'test', 'fixtures', 'package', 'addons-entry.ts'), 'x64', [{ name: 'serialport' }, { name: 'i2c' }, { name: 'epoll' }, { name: 'better_sqlite3' }, { name: 'quic' }]);
+    for (const n of ['serialport', 'i2c', 'epoll', 'better_sqlite3', 'quic']) expect(text).toMatch(new RegExp(`load\\)?\\("${n}"\\)`));
+    // No package's own addon lookup survives (bindings walks the stack, node-gyp-build scans dirs).
+    expect(text).not.toMatch(/require\("bindings"\)|require\("node-gyp-build"\)|prebuilds\/linux/);
+  });
+
+  it('an addon without an arm64 build fails clearly when used, not when imported', async () => {
+    const text = await bundleText(join(repoRoot, 'test', 'fixtures', 'package', 'addons-entry.ts'), 'arm64', [{ name: 'serialport' }]);
+    expect(text).toContain('@matrixai/quic (QUIC engine "matrixai") is not available in this executable: it has no linux-arm64 build; use the ngtcp2 engine');
+    expect(text).toMatch(/native addon "' \+ name \+ '" is not built into this executable for linux-arm64/);
+  });
+});
