@@ -16,6 +16,8 @@ import { createEngine } from './link/quic/engines.js';
 import type { QuicEngine } from './link/quic/engine.js';
 import { VERSION } from './version.js';
 import type { VehicleFields } from './sensors/fields.js';
+import { startVehicleIo, type VehicleIo } from './sensors/vehicle-io.js';
+import { errorMessage } from './errors.js';
 
 export interface AgentOptions {
   config: Config;
@@ -29,6 +31,8 @@ export interface AgentOptions {
   /** Receiver tuning (tests): reopen backoff. */
   reopenMinMs?: number;
   reopenMaxMs?: number;
+  /** Sensors, LEDs and ignition from the board (default true; tests of GNSS alone turn it off). */
+  vehicleIo?: boolean;
 }
 
 function pivotDate(text: string, file: string): number {
@@ -47,8 +51,9 @@ export function describeFix(f: Fix, reason: TakeReason): string {
 }
 
 /**
- * The agent's one event loop. For now: GNSS receiver -> acquisition filter -> one log
- * line per taken record ('record' event). Link and sensors plug in here later.
+ * The agent's one event loop: GNSS receiver -> acquisition filter -> record (with the
+ * sensors' latest values) -> codec -> spool -> QUIC link; status LEDs and the ignition
+ * input on the same loop.
  */
 export class Agent extends EventEmitter<{ record: [Fix, TakeReason] }> {
   readonly status: StatusBoard;
@@ -58,12 +63,14 @@ export class Agent extends EventEmitter<{ record: [Fix, TakeReason] }> {
   private readonly describe: string;
   private readonly config: Config;
   private readonly clock: Clock;
+  private readonly wantVehicleIo: boolean;
   taken = 0;
 
   constructor(o: AgentOptions) {
     super();
     const { config } = o;
     this.config = config;
+    this.wantVehicleIo = o.vehicleIo ?? true;
     this.clock = o.clock ?? systemClock;
     this.status = o.status ?? new StatusBoard();
     this.log = o.log;
@@ -126,8 +133,30 @@ export class Agent extends EventEmitter<{ record: [Fix, TakeReason] }> {
   }
   // ---- end link ----
 
+  // ---- vehicle I/O (sensors, status LEDs, ignition) ----
+  io: VehicleIo | null = null;
+
+  private startVehicleIo(): void {
+    const io = startVehicleIo({ board: this.config.boardInfo, config: this.config, status: this.status, clock: this.clock, log: this.log });
+    this.io = io;
+    this.vehicleFields = () => io.hub.latest();
+    const ignition = io.ignition;
+    if (!ignition) return;
+    const apply = (on: boolean): void => {
+      this.filter.setIgnition(on);
+      // Key pulled: make what we have durable now; power may be gone in a moment.
+      if (!on) {
+        this.pipeline?.spool.flush().catch((err: unknown) => this.log.child({ component: 'agent' }).warn(`flush on ignition off: ${errorMessage(err)}`));
+      }
+    };
+    apply(ignition.state);
+    ignition.on('ignition', apply);
+  }
+  // ---- end vehicle I/O ----
+
   start(): void {
     this.log.child({ component: 'agent' }).info(`starting: ${this.describe}`);
+    if (this.wantVehicleIo) this.startVehicleIo();
     this.pipeline?.start();
     this.receiver.start();
   }
@@ -135,6 +164,7 @@ export class Agent extends EventEmitter<{ record: [Fix, TakeReason] }> {
   async stop(): Promise<void> {
     await this.receiver.stop();
     await this.pipeline?.stop();
+    await this.io?.stop();
     this.log.child({ component: 'agent' }).info(`stopped (${this.taken} records taken)`);
   }
 

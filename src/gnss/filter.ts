@@ -49,8 +49,24 @@ export class AcquisitionFilter {
   private last: { t: number; lat: number; lon: number; course: number | null; kmh: number } | null = null;
   private slowSince: number | null = null;
   private stationary = false;
+  /** Ignition input says off: heartbeat only, whatever GNSS speed noise says. */
+  private ignitionOff = false;
+  private takeNext = false;
 
   constructor(private readonly r: SamplingRules) {}
+
+  /**
+   * The ignition input (where the board has one) overrides the speed heuristic:
+   * off puts the vehicle in the stationary heartbeat mode at once; on returns to the
+   * moving rules and takes the next fix ('moving').
+   */
+  setIgnition(on: boolean): void {
+    if (on === !this.ignitionOff) return;
+    this.ignitionOff = !on;
+    this.slowSince = null;
+    this.stationary = !on;
+    this.takeNext = on;
+  }
 
   get isStationary(): boolean {
     return this.stationary;
@@ -67,7 +83,12 @@ export class AcquisitionFilter {
       this.stationary = false;
       reason = 'resync';
     }
-    if (kmh < this.r.stationarySpeedKmh) {
+    if (this.ignitionOff) {
+      this.stationary = true;
+    } else if (this.takeNext) {
+      this.takeNext = false;
+      reason ??= 'moving';
+    } else if (kmh < this.r.stationarySpeedKmh) {
       this.slowSince ??= t;
       if (!this.stationary && t - this.slowSince + EPS_MS >= this.r.stationaryAfterS * 1000) this.stationary = true;
     } else {

@@ -28,6 +28,26 @@ function run(rules: Partial<SamplingRules>, fixes: Fix[]): [number, TakeReason][
 }
 
 describe('acquisition filter', () => {
+  it('ignition off switches to the heartbeat at once, even with GNSS speed noise; on takes the next fix', () => {
+    const f = new AcquisitionFilter({ ...defaults, heartbeatS: 300 });
+    const taken: [number, TakeReason][] = [];
+    const offer = (x: Fix): void => {
+      const r = f.offer(x);
+      if (r) taken.push([(x.timeMs - T0) / 1000, r]);
+    };
+    offer(fix(0));
+    f.setIgnition(false);
+    expect(f.isStationary).toBe(true);
+    // Parked with the engine off: 10 km/h of multipath "speed" must not wake it up.
+    for (let t = 1; t <= 600; t++) offer(fix(t, { speed: 3 }));
+    expect(taken).toEqual([[0, 'first'], [300, 'heartbeat'], [600, 'heartbeat']]);
+    f.setIgnition(true);
+    expect(f.isStationary).toBe(false);
+    offer(fix(600.5, { speed: 0 }));
+    offer(fix(601.5, { speed: 0 }));
+    expect(taken.slice(3)).toEqual([[600.5, 'moving'], [601.5, 'period']]);
+  });
+
   it('takes the first fix and then one per min period at 1 Hz', () => {
     const taken = run({ minPeriodS: 5 }, Array.from({ length: 12 }, (_, i) => fix(i)));
     expect(taken).toEqual([[0, 'first'], [5, 'period'], [10, 'period']]);
