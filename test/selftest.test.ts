@@ -31,10 +31,13 @@ const fresh = () => {
   return d;
 };
 
-function config(opts: { server?: string; spool?: string; id?: string } = {}): Config {
+/** A config; with `server`, its ca/cert/key name `tls` (default tls/ beside the config), like a provisioned device's. */
+function config(opts: { server?: string; spool?: string; id?: string; tls?: string } = {}): Config {
   const d = fresh();
   const file = join(d, 'config.json');
-  writeFileSync(file, JSON.stringify({ vehicle: { id: opts.id ?? 'TRUCK-042' }, board: 'sim', spool: { dir: opts.spool ?? join(d, 'spool') }, ...(opts.server ? { server: { address: opts.server } } : {}) }));
+  const t = opts.tls ?? join(d, 'tls');
+  const server = opts.server ? { server: { address: opts.server, ca: join(t, 'ca.pem'), cert: join(t, 'device.pem'), key: join(t, 'device.key') } } : {};
+  writeFileSync(file, JSON.stringify({ vehicle: { id: opts.id ?? 'TRUCK-042' }, board: 'sim', spool: { dir: opts.spool ?? join(d, 'spool') }, ...server }));
   return loadConfig(file);
 }
 
@@ -155,10 +158,11 @@ describe('certificate check', () => {
     return d;
   }
   const validTo = (d: string) => Date.parse(new X509Certificate(readFileSync(join(d, 'device.pem'))).validTo);
-  const withServer = () => config({ server: 'localhost:4433' });
+  const withServer = (tlsDir: string) => config({ server: 'localhost:4433', tls: tlsDir });
 
   it('a fresh certificate from the fleet CA for this vehicle passes', async () => {
-    const r = await certCheck.run(ctx({ tlsDir: await tls(), config: withServer(), clock: new ManualClock(0, Date.now()) }));
+    const d = await tls();
+    const r = await certCheck.run(ctx({ tlsDir: d, config: withServer(d), clock: new ManualClock(0, Date.now()) }));
     expect(r.status).toBe('PASS');
     expect(r.summary).toMatch(/^TRUCK-042, expires \d{4}-\d\d-\d\d \(\d+ days\)$/);
   });
@@ -220,7 +224,7 @@ describe('certificate check', () => {
 
   it('missing files fail when a server is configured, SKIP without one', async () => {
     const d = fresh();
-    const r = await certCheck.run(ctx({ tlsDir: d, config: withServer() }));
+    const r = await certCheck.run(ctx({ tlsDir: d, config: withServer(d) }));
     expect(r).toMatchObject({ status: 'FAIL', summary: `${join(d, 'device.pem')}: missing` });
     expect((await certCheck.run(ctx({ tlsDir: d }))).status).toBe('SKIP');
   });

@@ -68,9 +68,22 @@ export interface IgnitionProbe {
   read(): Promise<{ on: boolean; line: string } | null>;
 }
 
+export interface ServerHandshake {
+  address: string;
+  alpn: string;
+  /** HELLO sent to WELCOME read. */
+  rttMs: number;
+  /** QUIC + TLS handshake time. */
+  connectMs?: number;
+  /** Highest seq of this device's spool the server has stored (0 = none). */
+  high?: number;
+  /** The spool the HELLO named: the device's own, or none yet (a fresh id). */
+  spool?: 'device' | 'none';
+}
+
 export interface ServerProbe {
   /** Connects with the device certificate and completes the geostream/1.0 handshake. */
-  handshake(signal: AbortSignal): Promise<{ address: string; alpn: string; rttMs: number }>;
+  handshake(signal: AbortSignal): Promise<ServerHandshake>;
 }
 
 export interface SelftestProbes {

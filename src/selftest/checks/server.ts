@@ -27,7 +27,9 @@ export const serverCheck: Check = {
     if (!ctx.probes.server) return skip(`${host} resolves; handshake probe not in this build (the link work provides it)`);
     try {
       const r = await ctx.probes.server.handshake(ctx.signal);
-      return pass(`${r.address}: ${r.alpn} in ${r.rttMs.toFixed(0)} ms`);
+      const connect = r.connectMs !== undefined ? `, handshake ${r.connectMs.toFixed(0)} ms` : '';
+      const held = r.high === undefined ? '' : r.spool === 'none' ? '; no spool on this device yet' : `; server holds this spool up to seq ${r.high}`;
+      return pass(`${r.address}: ${r.alpn}${connect}, RTT ${r.rttMs.toFixed(0)} ms (HELLO->WELCOME)${held}`);
     } catch (err) {
       const fix = err instanceof ProbeError ? err.fix : 'check the mobile data connection, that UDP to the server port is not blocked, and the device certificate (cert row)';
       return fail(`no geostream/1.0 handshake with ${address}`, errorMessage(err), fix);

@@ -1,0 +1,124 @@
+import { CloseCode, closeCodeName } from './core/close-codes.js';
+import { ALPN, encodeFrame, FrameReader, PROTOCOL_VERSION, type Welcome } from './core/frames.js';
+import { QuicError, type CloseInfo, type QuicConnection, type QuicEngine, type TlsMaterial } from './quic/engine.js';
+
+export interface HandshakeProbeOptions {
+  engine: QuicEngine;
+  server: { host: string; port: number };
+  /** Name the server certificate must carry (default: the host). */
+  serverName?: string;
+  tls: TlsMaterial;
+  device: string;
+  firmware: string;
+  schema: number;
+  /** The spool the HELLO names (its id and cumulative ack), so WELCOME says what the server holds of it. */
+  spool: { id: string; acked: number };
+  /** The whole probe (QUIC handshake, HELLO, WELCOME) gives up after this long. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Monotonic ms (the injected clock). */
+  now: () => number;
+}
+
+export interface HandshakeProbeResult {
+  address: string;
+  alpn: string;
+  /** QUIC + TLS handshake time. */
+  connectMs: number;
+  /** HELLO sent to WELCOME read: one application round trip. */
+  rttMs: number;
+  welcome: Welcome;
+}
+
+/** The server answered with a geostream/1.0 refusal (CLOSE frame or application close code). */
+export class HandshakeRefused extends Error {
+  override name = 'HandshakeRefused';
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One geostream/1.0 session open and shut, for `geostream selftest`: QUIC handshake
+ * with peer verification and ALPN geostream/1.0, HELLO on the control stream,
+ * WELCOME back, then an orderly close (code normal). No record is sent.
+ * Rejects with QuicError (connect: tls, alpn, timeout, refused), HandshakeRefused
+ * (the server's CLOSE, e.g. identity) or QuicError 'timeout' (no WELCOME in time).
+ *
+ * Note: the server retires an older connection of the same device on HELLO, so a
+ * running agent is superseded and reconnects after its backoff.
+ */
+export async function probeHandshake(o: HandshakeProbeOptions): Promise<HandshakeProbeResult> {
+  const target = `${o.server.host}:${o.server.port}`;
+  const t0 = o.now();
+  const left = () => Math.max(0, o.timeoutMs - (o.now() - t0));
+  if (o.signal?.aborted) throw new QuicError('timeout', `${target}: aborted`);
+  const conn = await o.engine.connect({
+    host: o.server.host,
+    port: o.server.port,
+    serverName: o.serverName,
+    alpn: [ALPN],
+    tls: { ...o.tls, verifyPeer: true },
+    idleTimeoutMs: 30_000,
+    keepAliveMs: 0,
+    handshakeTimeoutMs: Math.max(1, left()),
+  });
+  const connectMs = o.now() - t0;
+  let closed: CloseInfo | null = null;
+  conn.on('close', (info) => (closed = info));
+  try {
+    if (conn.alpn !== ALPN) throw new QuicError('alpn', `${target}: server negotiated '${conn.alpn}', not ${ALPN}`);
+    const welcome = await withDeadline(conn, target, left(), o.signal, () => helloWelcome(conn, o, target));
+    return { address: target, alpn: conn.alpn, connectMs, rttMs: welcome.rttMs, welcome: welcome.frame };
+  } finally {
+    if (!closed) await conn.close(CloseCode.normal, 'selftest done').catch(() => undefined);
+  }
+}
+
+async function helloWelcome(conn: QuicConnection, o: HandshakeProbeOptions, target: string): Promise<{ frame: Welcome; rttMs: number }> {
+  const control = await conn.openStream('bidi');
+  const hello = encodeFrame({ type: 'HELLO', version: PROTOCOL_VERSION, device: o.device, firmware: o.firmware, schema: o.schema, spool: o.spool.id, head: o.spool.acked, acked: o.spool.acked });
+  const sentAt = o.now();
+  await control.write(hello);
+  const reader = new FrameReader(undefined, new Set(['WELCOME', 'CLOSE']), 'control stream');
+  for await (const chunk of control) {
+    for (const f of reader.push(chunk)) {
+      if (f.type === 'WELCOME') return { frame: f, rttMs: o.now() - sentAt };
+      if (f.type === 'CLOSE') throw new HandshakeRefused(f.code, `${target} refused the session: ${closeCodeName(f.code)} ${f.reason}`);
+    }
+  }
+  throw new QuicError('closed', `${target}: control stream ended before WELCOME`);
+}
+
+/** Runs `fn` until it settles, the connection closes, `ms` pass or `signal` aborts. */
+function withDeadline<T>(conn: QuicConnection, target: string, ms: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => done(new QuicError('timeout', `${target}: no WELCOME within ${ms.toFixed(0)} ms after the handshake`)), ms);
+    const onAbort = () => done(new QuicError('timeout', `${target}: aborted`));
+    const onClose = (info: CloseInfo) =>
+      done(
+        info.app && info.by === 'peer'
+          ? new HandshakeRefused(info.code, `${target} refused the session: ${closeCodeName(info.code)} ${info.reason}`)
+          : new QuicError('closed', `${target}: connection closed (${info.by}) before WELCOME: ${info.reason || closeCodeName(info.code)}`),
+      );
+    let settled = false;
+    const done = (err: Error | null, v?: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      conn.off('close', onClose);
+      if (err) reject(err);
+      else resolve(v as T);
+    };
+    signal?.addEventListener('abort', onAbort);
+    conn.on('close', onClose);
+    fn().then(
+      (v) => done(null, v),
+      (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),
+    );
+  });
+}
