@@ -1,4 +1,4 @@
-import { parseCommandArgs, type Command } from './command.js';
+import { numberOption, parseCommandArgs, type Command } from './command.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { parseHostPort } from '../link/device.js';
@@ -8,6 +8,7 @@ import { vehicleIdFromCert } from '../link/tls/identity.js';
 import { IngestServer } from '../server/server.js';
 import { Store } from '../server/store.js';
 import { codecBatchPacker, positionOf } from '../link/record-codec.js';
+import { DEFAULT_UDP_BUFFER_BYTES } from '../link/quic/udp-buffers.js';
 
 const runUsage = `Usage: geostream server --listen HOST:PORT --db FILE --ca DIR [options]
        geostream server stats --db FILE
@@ -24,6 +25,8 @@ Options:
                        servers/NAME.pem and .key)
   --name NAME          server certificate to use from DIR/servers/ (default: localhost)
   --engine NAME        QUIC engine: ${ENGINE_NAMES.join(' | ')} (default: matrixai)
+  --udp-buffer BYTES   UDP socket receive/send buffer (default ${DEFAULT_UDP_BUFFER_BYTES},
+                       capped by net.core.rmem_max/wmem_max; 0: kernel default)
 
 Subcommands:
   stats                print per-device statistics as JSON`;
@@ -62,7 +65,7 @@ export const serverCommand: Command = {
   usage: runUsage,
   async run(argv, io) {
     if (argv[0] === 'stats') return runStats(argv.slice(1), io);
-    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' } }, false);
+    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' }, 'udp-buffer': { type: 'string' } }, false);
     if (values.help) {
       io.stdout.write(`${runUsage}\n`);
       return 0;
@@ -77,6 +80,7 @@ export const serverCommand: Command = {
       throw new UsageError(`--listen: ${(err as Error).message}`);
     }
     const engineName = engineOption(values.engine);
+    const udpBufferBytes = numberOption('udp-buffer', values['udp-buffer'], 0, 2 ** 31 - 1);
     const log = createLogger({ destination: io.stdout }).child({ component: 'server' });
     const name = values.name ?? 'localhost';
     let tls;
@@ -86,9 +90,11 @@ export const serverCommand: Command = {
       throw new UsageError(`--ca ${values.ca}: cannot read the CA or the server certificate '${name}' (${(err as Error).message}); make them with 'geostream ca init --dir ${values.ca}' and 'geostream ca issue --dir ${values.ca} --server ${name}'`);
     }
     const store = Store.open(values.db, { positionOf });
-    const server = new IngestServer({ engine: createEngine(engineName, { log }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert, packers: [codecBatchPacker] });
+    const server = new IngestServer({ engine: createEngine(engineName, { log }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert, packers: [codecBatchPacker], udpBufferBytes });
     await server.start();
-    log.info(`listening on ${server.address.host}:${server.address.port} (engine ${engineName}, database ${values.db})`);
+    const b = server.udpBuffers;
+    const buffers = b ? `, UDP buffers receive ${Math.round(b.recv / 1024)} KiB send ${Math.round(b.send / 1024)} KiB as the kernel reports them` : '';
+    log.info(`listening on ${server.address.host}:${server.address.port} (engine ${engineName}, database ${values.db}${buffers})`);
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {
         log.info(`${sig}: committing and closing`);

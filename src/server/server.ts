@@ -28,6 +28,8 @@ export interface IngestServerOptions {
   helloTimeoutMs?: number;
   /** Unpackers for PACKED frames (src/link/record-packer.ts). */
   packers?: readonly RecordPacker[];
+  /** UDP socket receive/send buffer (default 4 MiB, capped by net.core.rmem_max; 0: kernel default). */
+  udpBufferBytes?: number;
 }
 
 export const DEFAULT_PUSHED_CONFIG: PushedConfig = { batchRecords: 1024, batchBytes: 128 * 1024, windowRecords: 16384 };
@@ -66,6 +68,11 @@ export class IngestServer {
     return this.quic.address;
   }
 
+  /** The UDP socket's buffers as the kernel reports them, when the engine says. */
+  get udpBuffers(): { recv: number; send: number } | undefined {
+    return this.quic?.udpBuffers;
+  }
+
   get sessionCount(): number {
     return this.sessions.size;
   }
@@ -82,6 +89,7 @@ export class IngestServer {
       requireClientCert: true,
       idleTimeoutMs: o.idleTimeoutMs ?? 180_000,
       keepAliveMs: o.keepAliveMs ?? 20_000,
+      ...(o.udpBufferBytes !== undefined ? { udpBufferBytes: o.udpBufferBytes } : {}),
     });
     this.quic.on('handshakeError', (err, from) => {
       this.counters.handshakeErrors++;

@@ -15,7 +15,10 @@
  *    in-memory transport.
  * Targets: >= 20k records/s; >= 1,000 vehicles with p99 < 250 ms.
  * Knobs: GS_BENCH_RECORDS (100000), GS_BENCH_VEHICLES (steps, stops at the first
- * miss), GS_BENCH_STEP_S (20), GS_ENGINE (matrixai).
+ * miss), GS_BENCH_STEP_S (20), GS_ENGINE (matrixai), GS_BENCH_UDP_BUFFERS (server
+ * UDP socket buffer sizes in bytes, comma-separated, e.g. "0,4194304": the vehicle
+ * steps run once against a server per size, 0 = kernel default; default: the
+ * server's own default only).
  * The machine is shared: the load average is printed; CPU per record is steadier.
  */
 import { readFileSync } from 'node:fs';
@@ -43,6 +46,7 @@ const N = Number(process.env.GS_BENCH_RECORDS ?? 100_000);
 const STEPS = (process.env.GS_BENCH_VEHICLES ?? '100,200,300,500,750,1000,1500').split(',').map(Number).filter((n) => n > 0);
 const STEP_S = Number(process.env.GS_BENCH_STEP_S ?? 20);
 const engineName = (process.env.GS_ENGINE ?? 'matrixai') as 'matrixai';
+const UDP_BUFFERS: (number | undefined)[] = process.env.GS_BENCH_UDP_BUFFERS ? process.env.GS_BENCH_UDP_BUFFERS.split(',').map(Number) : [undefined];
 
 const TICK = 100; // /proc clock ticks per second on Linux
 function procCpuMs(pid: number): number {
@@ -199,21 +203,31 @@ async function main(): Promise<void> {
     await memServer.stop();
     memStore.close();
 
-    // ---- QUIC on loopback to a server process
-    const srv = await startServerProcess({ ca: fleet.ca, db: join(fleet.dir, 'bench.db'), engine: engineName });
-    try {
-      const quicLink: MkLink = (id, spool, packer) => new DeviceLink({ engine: createEngine(engineName), spool, server: { host: '127.0.0.1', port: srv.port }, tls: deviceTls(fleet.ca, id), clock: systemClock, log: silentLogger(), device: id, packer });
-      await throughput(`BATCH  over QUIC ${engineName}, loopback, server process`, quicLink, undefined, srv.pid, base);
-      const packed = await throughput(`PACKED over QUIC ${engineName}, loopback, server process`, quicLink, codecBatchPacker, srv.pid, basePacked);
-      const held = await vehicles(`QUIC ${engineName}`, async (i, spool) => {
-        await issueCert(fleet.ca, { kind: 'device', vehicleId: `veh-${i}` });
-        return quicLink(`veh-${i}`, spool, codecBatchPacker);
-      }, srv.pid, STEPS);
-      console.log(`summary: ${Math.round(packed)} records/s (target 20000: ${packed >= 20_000 ? 'MET' : 'NOT MET'}); vehicles held at 1 Hz with p99 fix->ack < 250 ms: ${held} (baseline ${baseVehicles}; target 1000: ${held >= 1000 ? 'MET' : 'NOT MET'})`);
-    } finally {
-      await srv.stop();
-      const stopped = /stopped: .*/.exec(srv.output());
-      if (stopped) console.log(`server: ${stopped[0]}`);
+    // ---- QUIC on loopback to a server process (one per UDP buffer size asked for)
+    const issued = new Set<string>();
+    for (const [k, udp] of UDP_BUFFERS.entries()) {
+      const srv = await startServerProcess({ ca: fleet.ca, db: join(fleet.dir, `bench-${k}.db`), engine: engineName, args: udp === undefined ? [] : ['--udp-buffer', String(udp)] });
+      const tag = udp === undefined ? '' : `, server UDP buffer ${udp === 0 ? 'kernel default' : `${udp} B`}`;
+      console.log(`server${tag}: ${/UDP buffers [^)]*/.exec(srv.output())?.[0] ?? 'UDP buffers not reported'}${/net\.core\.rmem_max/.test(srv.output()) ? ' (capped by net.core.rmem_max)' : ''}`);
+      try {
+        const quicLink: MkLink = (id, spool, packer) => new DeviceLink({ engine: createEngine(engineName), spool, server: { host: '127.0.0.1', port: srv.port }, tls: deviceTls(fleet.ca, id), clock: systemClock, log: silentLogger(), device: id, packer });
+        let packed = NaN;
+        if (k === 0) {
+          await throughput(`BATCH  over QUIC ${engineName}, loopback, server process`, quicLink, undefined, srv.pid, base);
+          packed = await throughput(`PACKED over QUIC ${engineName}, loopback, server process`, quicLink, codecBatchPacker, srv.pid, basePacked);
+        }
+        const held = await vehicles(`QUIC ${engineName}${tag}`, async (i, spool) => {
+          if (!issued.has(`veh-${i}`)) await issueCert(fleet.ca, { kind: 'device', vehicleId: `veh-${i}` });
+          issued.add(`veh-${i}`);
+          return quicLink(`veh-${i}`, spool, codecBatchPacker);
+        }, srv.pid, STEPS);
+        const rate = Number.isNaN(packed) ? '' : `${Math.round(packed)} records/s (target 20000: ${packed >= 20_000 ? 'MET' : 'NOT MET'}); `;
+        console.log(`summary${tag}: ${rate}vehicles held at 1 Hz with p99 fix->ack < 250 ms: ${held} (baseline ${baseVehicles}; target 1000: ${held >= 1000 ? 'MET' : 'NOT MET'})`);
+      } finally {
+        await srv.stop();
+        const stopped = /stopped: .*/.exec(srv.output());
+        if (stopped) console.log(`server${tag}: ${stopped[0]}`);
+      }
     }
   } finally {
     fleet.cleanup();

@@ -14,9 +14,10 @@ export interface ServerProc {
 }
 
 /** Runs `geostream server` (through tsx) as a real child process and waits for it to listen. */
-export async function startServerProcess(o: { ca: string; db: string; port?: number; engine?: string }): Promise<ServerProc> {
+export async function startServerProcess(o: { ca: string; db: string; port?: number; engine?: string; args?: string[] }): Promise<ServerProc> {
   const args = ['--import', 'tsx', join(repoRoot, 'src/cli.ts'), 'server', '--listen', `127.0.0.1:${o.port ?? 0}`, '--db', o.db, '--ca', o.ca];
   if (o.engine) args.push('--engine', o.engine);
+  if (o.args) args.push(...o.args);
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GEOSTREAM_LOG_LEVEL: process.env.GEOSTREAM_LOG_LEVEL ?? 'info' } });
   let out = '';
   const exited = new Promise<number | null>((res) => proc.on('exit', (code) => res(code)));

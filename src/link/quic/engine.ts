@@ -76,6 +76,12 @@ export interface ListenOptions extends CommonOptions {
   port: number;
   /** Require and verify a client certificate (mutual TLS). Default true. */
   requireClientCert?: boolean;
+  /**
+   * Receive and send buffer of the UDP socket (SO_RCVBUF/SO_SNDBUF), best effort: the
+   * kernel caps it (net.core.rmem_max), which is logged once. Default 4 MiB
+   * (./udp-buffers.ts); 0 leaves the kernel default.
+   */
+  udpBufferBytes?: number;
 }
 
 export type StreamKind = 'bidi' | 'uni';
@@ -152,6 +158,8 @@ export interface QuicConnection {
 
 export interface QuicServer {
   readonly address: Address;
+  /** The UDP socket's buffers as the kernel reports them (engines that own a node socket). */
+  readonly udpBuffers?: { recv: number; send: number };
   /** Stops accepting; closes every connection with the given code. */
   close(code?: number, reason?: string): Promise<void>;
   on(event: 'connection', listener: (conn: QuicConnection) => void): void;

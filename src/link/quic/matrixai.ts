@@ -28,6 +28,7 @@ import Logger, { LogLevel } from '@matrixai/logger';
 import { silentLogger, type Logger as Log } from '../../log.js';
 import { createPeerVerifier, type PeerVerifier, type VerifyResult } from '../tls/verify.js';
 import { alertOf, CRYPTO_ERROR_BASE, describeCloseCode, TLS_ALERT } from './alerts.js';
+import { applyUdpBuffers, DEFAULT_UDP_BUFFER_BYTES, type BufferSocket, type UdpBuffers } from './udp-buffers.js';
 import { MxConnection, codeToReason, reasonToCode, closeInfoFrom, isPeerError } from './matrixai-conn.js';
 import {
   QuicError,
@@ -167,6 +168,7 @@ class WatchedServer extends QUICServer {
 }
 
 class MxServer implements QuicServer {
+  udpBuffers?: UdpBuffers;
   private readonly ee = new EventEmitter();
   private readonly accepted = new WeakSet<QUICConnection>();
   private readonly reported = new WeakSet<QUICConnection>();
@@ -291,6 +293,8 @@ export class MatrixaiEngine implements QuicEngine {
     } catch (err) {
       throw new QuicError('internal', `cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}${(err as { cause?: Error }).cause ? ` (${(err as { cause: Error }).cause.message})` : ''}`);
     }
+    // the library keeps its dgram socket to itself (a protected field)
+    const udpBuffers = applyUdpBuffers((socket as unknown as { socket: BufferSocket }).socket, opts.udpBufferBytes ?? DEFAULT_UDP_BUFFER_BYTES, this.log);
     const server = new WatchedServer({
       crypto: serverCrypto(),
       config: baseConfig(opts, verifier, () => undefined) as ConstructorParameters<typeof QUICServer>[0]['config'],
@@ -301,6 +305,7 @@ export class MatrixaiEngine implements QuicEngine {
       logger: quietLogger(),
     });
     const mx = new MxServer(server, counters, socket, opts, verifier, this.log);
+    mx.udpBuffers = udpBuffers;
     try {
       await server.start();
     } catch (err) {
