@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { versionCommand } from './version.js';
+import { caCommand } from './ca.js';
 
 /**
  * Every subcommand of the one executable, one line each. Static imports only:
@@ -7,4 +8,5 @@ import { versionCommand } from './version.js';
  */
 export const commands: Command[] = [
   versionCommand,
+  caCommand,
 ];

@@ -28,6 +28,11 @@ export interface TlsMaterial {
   ca: string;
   /** Verify the peer's certificate. Default true; turning it off is for tests only. */
   verifyPeer?: boolean;
+  /**
+   * Revoked certificate serials (lowercase hex, no leading zeros), consulted at every
+   * handshake; src/link/tls/revocation.ts's CrlFile re-reads the CA's CRL when it changes.
+   */
+  revoked?: { has(serialHex: string): boolean };
 }
 
 export interface CommonOptions {
@@ -83,6 +88,12 @@ export interface QuicStream extends AsyncIterable<Uint8Array> {
 export interface CloseInfo {
   /** Application error code (ours or the peer's), or a transport error code. */
   code: number;
+  /**
+   * True: `code` is an application error code (CONNECTION_CLOSE type 0x1d, what
+   * close() sends). False: a transport error code (e.g. 0x100 + TLS alert for a
+   * refused certificate, 0x178 for no common ALPN); `reason` then says it in words.
+   */
+  app: boolean;
   reason: string;
   /** 'local': we closed it; 'peer': the peer did; 'idle': idle timeout; 'error': transport failure. */
   by: 'local' | 'peer' | 'idle' | 'error';
@@ -149,6 +160,8 @@ export class QuicError extends Error {
   constructor(
     readonly code: QuicErrorCode,
     message: string,
+    /** For a stream the peer reset: its application error code. */
+    readonly appCode?: number,
   ) {
     super(message);
   }
