@@ -195,6 +195,7 @@ napi_value Ctor(napi_env env, napi_callback_info info) {
     cfg.tls.ca = str(env, get(env, o, "ca"), "ca");
     cfg.tls.verify_peer = opt_bool(env, o, "verifyPeer", true);
     cfg.tls.require_client_cert = opt_bool(env, o, "requireClientCert", true);
+    cfg.tls.gnutls_verify = opt_bool(env, o, "gnutlsVerify", true);
     cfg.tls.server_name = opt_str(env, o, "serverName");
     cfg.tls.keylog_file = opt_str(env, o, "keyLogFile");
     napi_value alpn = get(env, o, "alpn");

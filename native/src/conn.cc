@@ -178,6 +178,7 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
     throw std::runtime_error("bad remote address " + cfg.remote.host);
   ngtcp2_path path = {{(sockaddr *)&local_ss_, llen}, {(sockaddr *)&remote_ss_, rlen}, nullptr};
   last_remote_ = cfg.remote;
+  last_local_ = cfg.local;
 
   ngtcp2_callbacks cb;
   memset(&cb, 0, sizeof(cb));
@@ -301,6 +302,12 @@ void Conn::on_path_validated(const ngtcp2_path *path, bool ok) {
   if (!ok) return;
   Addr to = sockaddr_to_addr(path->remote.addr);
   Addr local = sockaddr_to_addr(path->local.addr);
+  // ngtcp2 may also (re)validate the path we already use (e.g. the old path as a
+  // fallback): only a move to another address is a path change.
+  if (cfg_.server ? (to.host == last_remote_.host && to.port == last_remote_.port)
+                  : (local.host == last_local_.host && local.port == last_local_.port))
+    return;
+  last_local_ = local;
   Event ev{EV_PATH};
   ev.from = last_remote_;
   ev.to = to;

@@ -29,6 +29,7 @@ struct TlsConfig {
   std::string cert, key, ca;
   bool verify_peer = true;
   bool require_client_cert = true;
+  bool gnutls_verify = true;  // false: the caller verifies the chain (see tls.cc)
   std::vector<std::string> alpn;
   std::string server_name;  // client: name the certificate must carry
   std::string keylog_file;  // NSS key log format, appended
@@ -177,7 +178,7 @@ class Conn {
   int64_t rr_last_ = -1;  // round-robin cursor
   std::vector<Event> events_;
   std::string odcid_hex_;
-  Addr last_remote_;
+  Addr last_remote_, last_local_;
   uint64_t bytes_sent_ = 0, bytes_recv_ = 0, path_changes_ = 0;
   uint64_t last_rx_ts_ = 0;
   bool outage_ = false;

@@ -58,10 +58,12 @@ void Conn::keylog(const char *label, const gnutls_datum_t *secret) {
 int Conn::setup_tls() {
   const TlsConfig &t = cfg_.tls;
   check(gnutls_certificate_allocate_credentials(&cred_), "credentials");
-  gnutls_datum_t cert = {(unsigned char *)t.cert.data(), (unsigned)t.cert.size()};
-  gnutls_datum_t key = {(unsigned char *)t.key.data(), (unsigned)t.key.size()};
-  check(gnutls_certificate_set_x509_key_mem2(cred_, &cert, &key, GNUTLS_X509_FMT_PEM, nullptr, 0),
-        "certificate/key");
+  if (!t.cert.empty() || cfg_.server) {
+    gnutls_datum_t cert = {(unsigned char *)t.cert.data(), (unsigned)t.cert.size()};
+    gnutls_datum_t key = {(unsigned char *)t.key.data(), (unsigned)t.key.size()};
+    check(gnutls_certificate_set_x509_key_mem2(cred_, &cert, &key, GNUTLS_X509_FMT_PEM, nullptr, 0),
+          "certificate/key");
+  }
   gnutls_datum_t ca = {(unsigned char *)t.ca.data(), (unsigned)t.ca.size()};
   int n = gnutls_certificate_set_x509_trust_mem(cred_, &ca, GNUTLS_X509_FMT_PEM);
   if (n <= 0) throw std::runtime_error("CA: no certificate found in the CA PEM");
@@ -86,16 +88,25 @@ int Conn::setup_tls() {
   check(gnutls_alpn_set_protocols(session_, protos.data(), protos.size(), GNUTLS_ALPN_MANDATORY),
         "alpn");
 
+  // Peer verification: GnuTLS checks the peer's CertificateVerify (possession of
+  // the key); the chain, validity, revocation, key usage and name are checked by the
+  // engine's shared verifier (src/link/tls/verify.ts) the moment the handshake
+  // completes and before any stream data is exchanged, so both engines refuse
+  // the same certificates with the same TLS alerts and messages. With verify_peer
+  // and no JS verifier (this core used on its own), GnuTLS verifies the chain.
   if (cfg_.server) {
     if (t.require_client_cert) {
-      gnutls_certificate_server_set_request(session_, GNUTLS_CERT_REQUIRE);
-      if (t.verify_peer) gnutls_session_set_verify_cert(session_, nullptr, 0);
+      gnutls_certificate_server_set_request(session_, GNUTLS_CERT_REQUEST);
+      // Send no CA names: a device with a certificate from another CA should still
+      // present it (and be refused as such), not silently send none.
+      gnutls_certificate_send_x509_rdn_sequence(session_, 1);
+      if (t.verify_peer && t.gnutls_verify) gnutls_session_set_verify_cert(session_, nullptr, 0);
     }
   } else {
     const std::string &name = t.server_name.empty() ? cfg_.remote.host : t.server_name;
     if (!is_ip_literal(name))
       gnutls_server_name_set(session_, GNUTLS_NAME_DNS, name.data(), name.size());
-    if (t.verify_peer) gnutls_session_set_verify_cert(session_, name.c_str(), 0);
+    if (t.verify_peer && t.gnutls_verify) gnutls_session_set_verify_cert(session_, name.c_str(), 0);
   }
   if (!t.keylog_file.empty()) gnutls_session_set_keylog_function(session_, keylog_cb);
   return 0;

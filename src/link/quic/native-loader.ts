@@ -86,6 +86,8 @@ export interface NativeConnectionOptions {
   ca: string;
   verifyPeer?: boolean;
   requireClientCert?: boolean;
+  /** Let GnuTLS verify the chain itself (when no JS verifier runs). Default true. */
+  gnutlsVerify?: boolean;
   serverName?: string;
   keyLogFile?: string;
   alpn: string[];

@@ -17,9 +17,9 @@ import {
 } from './engine.js';
 import { NativeEvent, NativeStatus, type NativeConnection, type NativeDatagram, type NativeEventObject } from './native-loader.js';
 import { Ngtcp2Stream, type StreamHost } from './ngtcp2-stream.js';
+import type { PeerVerifier } from '../tls/verify.js';
+import { CRYPTO_ERROR_BASE, describeCloseCode } from './alerts.js';
 
-/** CRYPTO_ERROR range (RFC 9001 4.8): 0x100 + TLS alert. */
-const CRYPTO_ERROR_BASE = 0x100;
 const ALERT_NO_APPLICATION_PROTOCOL = 120;
 
 export const now = (): number => performance.now();
@@ -56,6 +56,10 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
     readonly isServer: boolean,
     local: Address,
     remote: Address,
+    /** Checks the peer's chain once TLS completes (revocation, key usage, name), like the other engine. */
+    private readonly verifier: PeerVerifier | undefined,
+    /** The protocols we offer/accept, for error messages. */
+    private readonly alpnList: string[],
   ) {
     this.id = native.info().odcid;
     this.localPath = local;
@@ -114,7 +118,7 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
     if (this.closed) return;
     const d = this.native.close(code, reason, true, now());
     if (d) this.owner.send(d);
-    this.finish({ code, reason, by: 'local' });
+    this.finish({ code, app: true, reason, by: 'local' });
   }
 
   /** Abandons the connection without telling the peer (process shutdown paths). */
@@ -217,6 +221,7 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
   private dispatch(ev: NativeEventObject): void {
     switch (ev.type) {
       case NativeEvent.Handshake:
+        if (!this.verifyPeer()) return;
         if (this.isServer) this.becomeReady();
         break;
       case NativeEvent.Confirmed:
@@ -276,6 +281,20 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
     }
   }
 
+  /** False (and the connection closing with the TLS alert) when the peer's chain is refused. */
+  private verifyPeer(): boolean {
+    if (!this.verifier) return true;
+    const r = this.verifier.verify(this.native.peerCerts());
+    if (r.ok) return true;
+    const code = CRYPTO_ERROR_BASE + r.alert;
+    const d = this.native.close(code, '', false, now());
+    if (d) this.owner.send(d);
+    const err = new QuicError('tls', r.message);
+    this.owner.onFailed(this, err);
+    this.finish({ code, app: false, reason: r.message, by: 'local' }, err);
+    return false;
+  }
+
   private streamFor(id: number): Ngtcp2Stream | undefined {
     return this.streams.get(id);
   }
@@ -303,24 +322,25 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
     let err: QuicError;
     switch (st) {
       case NativeStatus.Draining: {
-        close = { code: info.closeCode, reason: info.closeReason, by: 'peer' };
+        close = { code: info.closeCode, app: info.closeType === 1, reason: info.closeReason || (info.closeType === 1 ? '' : describeCloseCode(info.closeCode)), by: 'peer' };
         err = this.errorFromPeerClose(info.closeType, info.closeCode, info.closeReason);
         break;
       }
       case NativeStatus.Idle:
-        close = { code: 0, reason: 'idle timeout', by: 'idle' };
+        close = { code: 0, app: false, reason: 'idle timeout', by: 'idle' };
         err = new QuicError(this.ready ? 'closed' : 'timeout', 'idle timeout');
         break;
       case NativeStatus.HandshakeTimeout:
-        close = { code: 0, reason: 'handshake timeout', by: 'error' };
+        close = { code: 0, app: false, reason: 'handshake timeout', by: 'error' };
         err = new QuicError('timeout', 'handshake timed out (no answer from the server?)');
         break;
       default: {
         const d = this.native.closeAfterError(now());
         if (d) this.owner.send(d);
         const alert = info.tlsAlert;
-        const reason = alert ? `TLS alert ${alert} (${info.lastError})` : info.lastError || 'transport error';
-        close = { code: alert ? CRYPTO_ERROR_BASE + alert : 1, reason, by: 'error' };
+        let reason = alert ? describeCloseCode(CRYPTO_ERROR_BASE + alert) : info.lastError || 'transport error';
+        if (alert === ALERT_NO_APPLICATION_PROTOCOL) reason += `: the peer offered none of ${this.alpnList.join(', ')}`;
+        close = { code: alert ? CRYPTO_ERROR_BASE + alert : 1, app: false, reason, by: 'error' };
         err = new QuicError(alert === ALERT_NO_APPLICATION_PROTOCOL ? 'alpn' : alert || /CRYPTO/i.test(info.lastError) ? 'tls' : 'internal', reason);
       }
     }
@@ -332,7 +352,7 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
     const suffix = reason ? `: ${reason}` : '';
     if (type === 0 && code >= CRYPTO_ERROR_BASE && code < CRYPTO_ERROR_BASE + 256) {
       const alert = code - CRYPTO_ERROR_BASE;
-      return new QuicError(alert === ALERT_NO_APPLICATION_PROTOCOL ? 'alpn' : 'tls', `peer refused the handshake: TLS alert ${alert}${suffix}`);
+      return new QuicError(alert === ALERT_NO_APPLICATION_PROTOCOL ? 'alpn' : 'tls', `peer refused the handshake: ${describeCloseCode(code)}${suffix}`);
     }
     if (type === 0 && code === 0x2) return new QuicError('refused', `peer refused the connection (CONNECTION_REFUSED)${suffix}`);
     return new QuicError(this.ready ? 'closed' : 'refused', `peer closed the connection with code ${code}${suffix}`);

@@ -85,11 +85,11 @@ export class Ngtcp2Stream implements QuicStream {
   }
 
   onPeerReset(code: number): void {
-    this.finishRead(new QuicError('closed', `stream ${this.id} was reset by the peer (code ${code})`));
+    this.finishRead(new QuicError('closed', `stream ${this.id} was reset by the peer (code ${code})`, code));
   }
 
   onStopSending(code: number): void {
-    this.failWrites(new QuicError('closed', `peer stopped reading stream ${this.id} (code ${code})`));
+    this.failWrites(new QuicError('closed', `peer stopped reading stream ${this.id} (code ${code})`, code));
   }
 
   /** Stream closed in both directions (or the connection ended: err set). */

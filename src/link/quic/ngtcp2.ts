@@ -24,6 +24,7 @@ import {
 import { loadNative, type NativeDatagram } from './native-loader.js';
 import { Ngtcp2Connection, now, type ConnectionOwner } from './ngtcp2-connection.js';
 import { RouteWatcher } from './route-watch.js';
+import { createPeerVerifier, type PeerVerifier } from '../tls/verify.js';
 
 /** Length of the connection IDs we issue (routing key on the server). */
 const SCID_LEN = 16;
@@ -167,10 +168,13 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
     }
   };
 
+  const verifier =
+    opts.tls.verifyPeer === false ? undefined : createPeerVerifier({ caPem: opts.tls.ca, peer: 'server', serverName: opts.serverName ?? opts.host, revoked: opts.tls.revoked });
   try {
     const nc = new native.Connection(
       {
         server: false,
+        gnutlsVerify: verifier === undefined,
         cert: opts.tls.cert,
         key: opts.tls.key,
         ca: opts.tls.ca,
@@ -191,7 +195,7 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
       null,
       now(),
     );
-    conn = new Ngtcp2Connection(nc, owner, false, { host: localHost, port: localPort }, { host: remoteHost, port: opts.port });
+    conn = new Ngtcp2Connection(nc, owner, false, { host: localHost, port: localPort }, { host: remoteHost, port: opts.port }, verifier, opts.alpn);
     (conn as Ngtcp2Connection & { migrateNow?: () => Promise<void> }).migrateNow = migrate;
   } catch (e) {
     closeSockets();
@@ -220,6 +224,7 @@ class Ngtcp2Server implements QuicServer {
   private readonly listeners = { connection: [] as ((c: QuicConnection) => void)[], handshakeError: [] as ((e: QuicError, from: Address) => void)[] };
   private pending = 0;
   private closing = false;
+  private readonly verifier: PeerVerifier | undefined;
   /** Datagrams dropped because they were not QUIC for any connection we know. */
   dropped = 0;
   handshakes = 0;
@@ -229,6 +234,8 @@ class Ngtcp2Server implements QuicServer {
     private readonly opts: ListenOptions,
     private readonly eo: Ngtcp2EngineOptions,
   ) {
+    const verifyClients = (opts.requireClientCert ?? true) && opts.tls.verifyPeer !== false;
+    this.verifier = verifyClients ? createPeerVerifier({ caPem: opts.tls.ca, peer: 'client', revoked: opts.tls.revoked }) : undefined;
     const a = sock.address();
     this.address = { host: a.address, port: a.port };
     sock.on('message', (msg, rinfo) => this.onMessage(msg, { host: rinfo.address, port: rinfo.port }));
@@ -249,7 +256,15 @@ class Ngtcp2Server implements QuicServer {
     if (this.closing) return;
     this.closing = true;
     for (const c of [...this.conns]) await c.close(code, reason);
+    // Let the CONNECTION_CLOSE datagrams leave before the socket goes.
+    while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 1));
     await new Promise<void>((resolve) => this.sock.close(() => resolve()));
+  }
+
+  private inFlight = 0;
+  private send(d: NativeDatagram): void {
+    this.inFlight++;
+    this.sock.send(d.data, d.remotePort, d.remoteHost, () => this.inFlight--);
   }
 
   private onMessage(msg: Buffer, from: Address): void {
@@ -272,6 +287,7 @@ class Ngtcp2Server implements QuicServer {
       const nc = new native.Connection(
         {
           server: true,
+          gnutlsVerify: this.verifier === undefined,
           cert: tls.cert,
           key: tls.key,
           ca: tls.ca,
@@ -292,7 +308,7 @@ class Ngtcp2Server implements QuicServer {
         msg,
         now(),
       );
-      conn = new Ngtcp2Connection(nc, this.owner(from), true, this.address, from);
+      conn = new Ngtcp2Connection(nc, this.owner(from), true, this.address, from, this.verifier, this.opts.alpn);
       const ids = new Set<string>([hd.dcid, ...nc.scids()]);
       this.cids.set(conn, ids);
       for (const id of ids) this.routes.set(id, conn);
@@ -312,7 +328,7 @@ class Ngtcp2Server implements QuicServer {
       pendingCounted = false;
     };
     return {
-      send: (d) => this.sock.send(d.data, d.remotePort, d.remoteHost, () => undefined),
+      send: (d) => this.send(d),
       onCid: (c, cid, added) => this.route(c, cid, added),
       onReady: (c) => {
         donePending();
