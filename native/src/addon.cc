@@ -495,6 +495,11 @@ napi_value DecodeCid(napi_env env, napi_callback_info info) {
     size_t n;
     bytes(env, a.argv[0], &p, &n, "packet");
     size_t scl = (size_t)num(env, a.argv[1], "short dcid length");
+    if (n == 0) {  // ngtcp2 asserts on an empty datagram
+      napi_value nul;
+      NAPI(napi_get_null(env, &nul));
+      return nul;
+    }
     ngtcp2_version_cid vc;
     int rv = ngtcp2_pkt_decode_version_cid(&vc, p, n, scl);
     if (rv != 0 && rv != NGTCP2_ERR_VERSION_NEGOTIATION) {

@@ -350,7 +350,7 @@ uint64_t Conn::stream_unacked(int64_t id) const {
 int Conn::recv(const uint8_t *pkt, size_t len, const Addr &local, const Addr &remote, double now_ms) {
   sockaddr_storage lss, rss;
   socklen_t llen, rlen;
-  if (!addr_to_sockaddr(local, &lss, &llen) || !addr_to_sockaddr(remote, &rss, &rlen)) return ST_OK;
+  if (len == 0 || !addr_to_sockaddr(local, &lss, &llen) || !addr_to_sockaddr(remote, &rss, &rlen)) return ST_OK;
   ngtcp2_path path = {{(sockaddr *)&lss, llen}, {(sockaddr *)&rss, rlen}, nullptr};
   ngtcp2_pkt_info pi = {0};
   uint64_t ts = ms_to_ts(now_ms);
