@@ -6,7 +6,7 @@ NODE_GYP ?= node $(shell dirname $$(dirname $$(readlink -f $$(which npm))))/node
 NATIVE_SRC := $(wildcard native/src/*.cc native/src/*.c native/src/*.h) native/binding.gyp
 NATIVE_OUT := native/build/Release/geostream_quic.node
 NODE_DIR ?= $(shell node -p "require('path').resolve(process.execPath, '../..')")
-ARM64_NODE_VERSION ?= 22.22.0
+ARM64_NODE_VERSION ?= 22.23.3
 ARM64_NODE_DIR := out/node-arm64/node-v$(ARM64_NODE_VERSION)
 ARM64_OUT := native/build-arm64/Release/geostream_quic.node
 
