@@ -49,6 +49,8 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
   private localPath: Address;
   private lastRemote: Address;
   private pathChanges = 0;
+  private holdUntil = 0;
+  private holdTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly native: NativeConnection,
@@ -172,6 +174,18 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
     this.pump();
   }
 
+  /**
+   * Client: keep packets in for up to `ms` (route in flux; see route-watch.ts), or
+   * release them now (ms = 0).
+   */
+  hold(ms: number): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.holdUntil = ms > 0 ? now() + ms : 0;
+    if (ms > 0) this.holdTimer = setTimeout(() => this.hold(0), ms);
+    else this.pump();
+  }
+
   private schedulePump(): void {
     if (this.pumpAgain) return;
     this.pumpAgain = true;
@@ -190,6 +204,7 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
         const evs = this.native.drain();
         for (const ev of evs) this.dispatch(ev);
         if (this.closed) return;
+        if (this.holdUntil && now() < this.holdUntil) break;
         const out = this.native.flush(now());
         if (typeof out === 'number') return this.fail(out);
         for (const d of out) this.owner.send(d);
@@ -365,6 +380,8 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
     if (this.ready && !(this.closedError.code === 'closed')) this.closedError = new QuicError('closed', this.closedError.message);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
     for (const s of this.streams.values()) s.onClosed(this.closedError);
     this.streams.clear();
     for (const w of this.openWaiters.splice(0)) w();

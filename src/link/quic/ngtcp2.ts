@@ -30,6 +30,8 @@ import { createPeerVerifier, type PeerVerifier } from '../tls/verify.js';
 const SCID_LEN = 16;
 /** Connections still handshaking at once, per server (bounds memory under a flood). */
 const MAX_PENDING = 512;
+/** Longest we hold packets while the route is in flux (netlink event to route check). */
+const ROUTE_HOLD_MS = 100;
 /** Keep a socket we migrated away from open this long for late packets. */
 const OLD_SOCKET_GRACE_MS = 5000;
 
@@ -114,7 +116,13 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
       settle?.resolve(c);
       settle = null;
       if (eo.activeMigration !== false && opts.localHost === undefined) {
-        watcher = new RouteWatcher({ server: remoteHost, pollMs: eo.routePollMs, onChange: () => void migrate() });
+        watcher = new RouteWatcher({
+          server: remoteHost,
+          pollMs: eo.routePollMs,
+          onChange: () => migrate(),
+          onSuspect: () => c.hold(ROUTE_HOLD_MS),
+          onSettled: () => c.hold(0),
+        });
         watcher.start();
       }
     },

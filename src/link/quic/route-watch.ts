@@ -12,7 +12,16 @@ export interface RouteWatchOptions {
   server: string;
   /** Poll interval, ms (default 1000). */
   pollMs?: number;
-  onChange: (why: string) => void;
+  onChange: (why: string) => void | Promise<void>;
+  /**
+   * A netlink event arrived: the route may be changing right now. The connection
+   * holds its packets until onSettled, so none leaves on the new route with the old
+   * connection ID before the active migration (a passive and an active move in
+   * quick succession trip a connection-ID accounting bug in ngtcp2 0.12.1, fixed
+   * upstream in 1ffa646c).
+   */
+  onSuspect?: () => void;
+  onSettled?: () => void;
 }
 
 export class RouteWatcher {
@@ -33,7 +42,10 @@ export class RouteWatcher {
         this.useIp = false;
         this.monitor = null;
       });
-      m.stdout?.on('data', () => this.check());
+      m.stdout?.on('data', () => {
+        this.opts.onSuspect?.();
+        this.check();
+      });
       m.unref();
       (m.stdout as unknown as { unref?: () => void } | null)?.unref?.();
       this.monitor = m;
@@ -61,10 +73,11 @@ export class RouteWatcher {
     }
     this.checking = true;
     this.signature()
-      .then((sig) => {
+      .then(async (sig) => {
         if (this.stopped) return;
-        if (this.last !== null && sig !== this.last) this.opts.onChange(`route to ${this.opts.server} changed: ${this.last} -> ${sig}`);
+        const prev = this.last;
         this.last = sig;
+        if (prev !== null && sig !== prev) await this.opts.onChange(`route to ${this.opts.server} changed: ${prev} -> ${sig}`);
       })
       .catch(() => undefined)
       .finally(() => {
@@ -72,7 +85,7 @@ export class RouteWatcher {
         if (this.again) {
           this.again = false;
           this.check();
-        }
+        } else this.opts.onSettled?.();
       });
   }
 
