@@ -8,7 +8,7 @@ import { createNgtcp2Engine } from '../../src/link/quic/ngtcp2.js';
 import { deviceTls } from '../../src/link/tls/material.js';
 
 const out = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...o, at: Date.now() })}\n`);
-const engine = createNgtcp2Engine({ routePollMs: 250 });
+const engine = createNgtcp2Engine({ routePollMs: 250, activeMigration: (process.env.RIG_ACTIVE as 'fallback' | 'always' | 'off' | undefined) ?? 'fallback' });
 
 async function main(): Promise<void> {
   const conn = await engine.connect({

@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   await pki.device('VH-RIG');
   const env = { RIG_TLS_DIR: pki.dir, RIG_HOST: '10.200.9.2', RIG_PORT: '4433', RIG_IDLE_MS: String(IDLE_MS), RIG_RECORD_MS: '100' };
   setup();
-  const server = new Proc('server', SRV, 'test/rig/native-server.ts', env);
+  const server = new Proc('server', SRV, 'test/rig/native-server.ts', process.env.RIG_DEBUG_SERVER ? { ...env, GEOSTREAM_NGTCP2_DEBUG: '1' } : env);
   let device: Proc | null = null;
   try {
     await server.waitFor('server listening', (e) => e.t === 'listening', 30_000);

@@ -36,8 +36,21 @@ const ROUTE_HOLD_MS = 100;
 const OLD_SOCKET_GRACE_MS = 5000;
 
 export interface Ngtcp2EngineOptions {
-  /** Device: migrate actively when the route to the server changes (default true). */
-  activeMigration?: boolean;
+  /**
+   * Device: what to do when the route to the server changes (the socket is unconnected
+   * on the wildcard address, so the kernel already sends on the new route and the
+   * server follows that passively).
+   * - 'fallback' (default): migrate actively (new socket, new connection ID) only if
+   *   nothing arrives from the server within activeFallbackMs of the change;
+   * - 'always': migrate actively at once on every change (holding packets while the
+   *   route is in flux). Works, but ngtcp2 0.12.1's server occasionally closes with
+   *   CONNECTION_ID_LIMIT when a passive and an active move overlap (fixed upstream in
+   *   ngtcp2 1ffa646c), so it is not the default with Debian's library;
+   * - 'off' (or false): passive only.
+   */
+  activeMigration?: 'fallback' | 'always' | 'off' | boolean;
+  /** 'fallback' mode: silence after a route change that triggers an active migration, ms (default 500). */
+  activeFallbackMs?: number;
   /** Server: tell clients not to migrate actively (transport parameter; default false). */
   disableActiveMigration?: boolean;
   /** Route poll interval, ms (default 1000; `ip monitor` events act at once). */
@@ -115,14 +128,27 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
     onReady: (c) => {
       settle?.resolve(c);
       settle = null;
-      if (eo.activeMigration !== false && opts.localHost === undefined) {
-        watcher = new RouteWatcher({
-          server: remoteHost,
-          pollMs: eo.routePollMs,
-          onChange: () => migrate(),
-          onSuspect: () => c.hold(ROUTE_HOLD_MS),
-          onSettled: () => c.hold(0),
-        });
+      const mode = eo.activeMigration === true || eo.activeMigration === undefined ? 'fallback' : eo.activeMigration === false ? 'off' : eo.activeMigration;
+      if (mode !== 'off' && opts.localHost === undefined) {
+        watcher =
+          mode === 'always'
+            ? new RouteWatcher({
+                server: remoteHost,
+                pollMs: eo.routePollMs,
+                onChange: () => migrate(),
+                onSuspect: () => c.hold(ROUTE_HOLD_MS),
+                onSettled: () => c.hold(0),
+              })
+            : new RouteWatcher({
+                server: remoteHost,
+                pollMs: eo.routePollMs,
+                onChange: () => {
+                  const rx = c.stats().bytesReceived;
+                  setTimeout(() => {
+                    if (c.stats().bytesReceived === rx) void migrate();
+                  }, eo.activeFallbackMs ?? 500).unref();
+                },
+              });
         watcher.start();
       }
     },
