@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { main } from '../src/cli.js';
 import { commands } from '../src/commands/index.js';
 import { VERSION } from '../src/version.js';
+import { captureIo } from './helpers/cli-io.js';
 
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (d) => out.push(String(d)));
-  stderr.on('data', (d) => err.push(String(d)));
-  return { io: { stdout, stderr, stdin: new PassThrough() }, out: () => out.join(''), err: () => err.join('') };
-}
+const io = captureIo;
 
 describe('cli', () => {
   it('version matches package.json', async () => {

@@ -6,11 +6,23 @@
  * interoperate.
  *
  * Error contract (in the spirit of serialport's binding interface):
- * - connect()/listen() reject with QuicError (code says why: 'tls' for certificate
- *   and ALPN failures, 'timeout', 'refused', 'closed', 'internal').
+ * - connect()/listen() reject with QuicError (code says why: 'tls' for a refused
+ *   certificate, either side's; 'alpn' for no common ALPN; 'timeout'; 'refused';
+ *   'closed'; 'internal'). The message names the certificate and the reason.
+ *   TLS 1.3 lets the server refuse the client's certificate after the client
+ *   finished its handshake; connect() waits for the server's reply to our
+ *   Finished, so such a refusal rejects connect() too (a refusal that comes even
+ *   later arrives as 'close' with app false and code 0x100 + TLS alert).
+ * - The server reports failed handshakes as 'handshakeError' (for logs and stats)
+ *   and keeps serving everyone else.
  * - Once a connection is up, nothing throws out of event handlers: failures end the
  *   connection and arrive as one 'close' event with a CloseInfo.
- * - A stream write on a closed connection rejects with QuicError code 'closed'.
+ * - A stream write on a closed connection rejects with QuicError code 'closed'; a
+ *   read on a stream the peer reset rejects with code 'closed' and appCode set.
+ *
+ * Shared pieces every engine uses: src/link/tls/verify.ts (peer verification:
+ * fleet CA, validity, CRL, key usage, server name) and ./alerts.ts (TLS alert
+ * codes in words).
  */
 
 export interface Address {

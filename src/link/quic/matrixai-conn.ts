@@ -22,6 +22,8 @@ import {
 } from './engine.js';
 
 const EVENT_ERROR = 'EventError';
+/** Probe interval while written data is unanswered (see MxConnection.noteWrite). */
+const PROBE_MS = 500;
 const utf8 = new TextDecoder();
 const enc = new TextEncoder();
 
@@ -80,6 +82,7 @@ function closedError(what: string, err: unknown): QuicError {
   if (err instanceof StreamReset) return new QuicError('closed', `${what}: ${err.message}`, err.appCode);
   const data = errorData(err);
   if (data) return new QuicError('closed', `${what}: connection closed (${closeInfoFrom(err, 0).reason || `code ${data.errorCode}`})`);
+  if (err === null || err === undefined) return new QuicError('closed', `${what}: connection closed`);
   return new QuicError('closed', `${what}: ${(err as Error | undefined)?.message ?? String(err)}`);
 }
 
@@ -93,6 +96,7 @@ export class MxStream implements QuicStream {
   constructor(
     private readonly s: QUICStream,
     private readonly log: Logger,
+    private readonly onWrite: () => void = () => undefined,
   ) {
     this.id = s.streamId;
     this.kind = s.type;
@@ -111,6 +115,7 @@ export class MxStream implements QuicStream {
 
   async write(data: Uint8Array): Promise<void> {
     const w = this.getWriter();
+    this.onWrite();
     try {
       await w.write(data);
     } catch (err) {
@@ -120,6 +125,7 @@ export class MxStream implements QuicStream {
 
   async end(): Promise<void> {
     const w = this.getWriter();
+    this.onWrite();
     try {
       await w.close();
     } catch (err) {
@@ -171,6 +177,9 @@ export class MxConnection implements QuicConnection {
   private pathChanges = 0;
   private lastRemote: Address;
   private readonly recvWaiters: (() => void)[] = [];
+  private lastRecvAt = performance.now();
+  private lastWriteAt = 0;
+  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly c: QUICConnection,
@@ -183,7 +192,7 @@ export class MxConnection implements QuicConnection {
     this.lastRemote = { host: c.remoteHost, port: c.remotePort };
     c.addEventListener(qev.EventQUICConnectionStream.name, (evt: Event) => {
       const s = (evt as unknown as { detail: QUICStream }).detail;
-      this.deliverStream(new MxStream(s, this.log));
+      this.deliverStream(new MxStream(s, this.log, this.noteWrite));
     });
     c.addEventListener(qev.EventQUICConnectionError.name, (evt: Event) => {
       this.finish(closeInfoFrom((evt as unknown as { detail: unknown }).detail, this.idleTimeoutMs));
@@ -199,6 +208,12 @@ export class MxConnection implements QuicConnection {
       void this.hooks.stop({ isApp: false, errorCode: 1, reason: enc.encode('internal error') }).catch(() => undefined);
     });
     this.hookRecv();
+    // Streams the peer opened before we were listening (between the handshake and
+    // this wrapper): the library keeps them in its stream map.
+    const early = (c as unknown as { streamMap?: Map<number, QUICStream> }).streamMap;
+    for (const s of early?.values() ?? []) {
+      if (s.initiated === 'peer') this.deliverStream(new MxStream(s, this.log, this.noteWrite));
+    }
   }
 
   /** The quiche connection object the library keeps (public in its JS, untyped in its .d.ts). */
@@ -208,7 +223,9 @@ export class MxConnection implements QuicConnection {
 
   /**
    * Wraps the instance's recv so that after each received datagram we drain
-   * quiche's path events (PeerMigrated / Validated) and wake waiters.
+   * quiche's path events and wake waiters. Only PeerMigrated (quiche validated the
+   * new path and moved to it) is a path change: the library's remoteHost follows
+   * every datagram's source, even ones quiche then drops (a second migration).
    */
   private hookRecv(): void {
     const c = this.c as unknown as { recv: (d: Uint8Array, r: { host: string; port: number }) => Promise<void> };
@@ -231,9 +248,41 @@ export class MxConnection implements QuicConnection {
       if (!ev) break;
       if (ev.type === 'PeerMigrated') this.notePath({ host: ev.new.host, port: ev.new.port });
     }
-    const now = { host: this.c.remoteHost, port: this.c.remotePort };
-    if (now.host !== this.lastRemote.host || now.port !== this.lastRemote.port) this.notePath(now);
+    this.lastRecvAt = performance.now();
     for (const w of this.recvWaiters.splice(0)) w();
+  }
+
+  /**
+   * Outage probing. quiche 0.18's retransmission backoff is uncapped: after a
+   * black hole of 10 s the first retransmission can come ~7 s after the path is
+   * back, and after ~150 s none comes before the idle timeout kills the
+   * connection. So while something we wrote is unanswered (nothing received
+   * since), we ask quiche for an ack-eliciting packet every PROBE_MS; the first
+   * one after the path returns gets an ACK and loss recovery restarts at once.
+   * On a healthy link the timer fires once after a write and stops.
+   */
+  private readonly noteWrite = (): void => {
+    this.lastWriteAt = performance.now();
+    if (!this.probeTimer && !this.closeInfo) this.armProbe();
+  };
+
+  private armProbe(): void {
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (this.closeInfo || this.lastRecvAt >= this.lastWriteAt) return;
+      if (performance.now() - this.lastRecvAt >= PROBE_MS) this.probe();
+      this.armProbe();
+    }, PROBE_MS);
+    this.probeTimer.unref();
+  }
+
+  private probe(): void {
+    try {
+      this.native().sendAckEliciting();
+      void (this.c as unknown as { send(): Promise<void> }).send().catch(() => undefined);
+    } catch {
+      // closing: nothing to probe
+    }
   }
 
   private notePath(to: Address): void {
@@ -257,6 +306,7 @@ export class MxConnection implements QuicConnection {
   private finish(info: CloseInfo): void {
     if (this.closeInfo) return;
     this.closeInfo = info;
+    clearTimeout(this.probeTimer);
     for (const w of this.recvWaiters.splice(0)) w();
     this.ee.emit('close', info);
   }
@@ -266,8 +316,15 @@ export class MxConnection implements QuicConnection {
     else this.ee.emit('stream', s);
   }
 
+  /** The peer address of quiche's active path (what replies go to). */
   get remote(): Address {
-    return { host: this.c.remoteHost, port: this.c.remotePort };
+    try {
+      const active = this.native().pathStats().find((p) => p.active);
+      if (active) return { host: active.peerHost.host, port: active.peerHost.port };
+    } catch {
+      // closed: fall through
+    }
+    return { ...this.lastRemote };
   }
 
   peerCertificates(): Uint8Array[] {
@@ -277,7 +334,7 @@ export class MxConnection implements QuicConnection {
   async openStream(kind: StreamKind): Promise<QuicStream> {
     if (this.closeInfo) throw new QuicError('closed', `openStream: connection closed (${this.closeInfo.reason})`);
     try {
-      return new MxStream(this.c.newStream(kind), this.log);
+      return new MxStream(this.c.newStream(kind), this.log, this.noteWrite);
     } catch (err) {
       if (err instanceof qerr.ErrorQUICStreamLimit) throw new QuicError('refused', `openStream: ${err.message}`);
       throw closedError('openStream', err);
@@ -328,5 +385,6 @@ interface MxNative {
   applicationProto(): Uint8Array;
   pathEventNext(): MxPathEvent | null;
   stats(): { sentBytes: number; recvBytes: number; recv: number; sent: number; lost: number };
-  pathStats(): { active: boolean; rtt: number }[];
+  pathStats(): { active: boolean; rtt: number; peerHost: Address }[];
+  sendAckEliciting(): void;
 }

@@ -22,7 +22,7 @@ import { randomBytes, createHmac, timingSafeEqual } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { EventEmitter } from 'node:events';
-import { QUICClient, QUICServer, QUICSocket, errors as qerr, events as qev } from '@matrixai/quic';
+import { QUICClient, QUICServer, QUICSocket, errors as qerr, events as qev, native } from '@matrixai/quic';
 import type { QUICConnection } from '@matrixai/quic';
 import Logger, { LogLevel } from '@matrixai/logger';
 import { silentLogger, type Logger as Log } from '../../log.js';
@@ -64,6 +64,7 @@ function baseConfig(opts: CommonOptions, verifier: PeerVerifier | undefined, onR
     keepAliveIntervalTime: opts.keepAliveMs > 0 ? opts.keepAliveMs : undefined,
     logKeys: opts.keyLogFile,
     disableActiveMigration: false,
+    readableChunkSize: 64 * 1024,
     verifyPeer: verifier !== undefined,
     verifyCallback: verifier
       ? async (certs: Uint8Array[]) => {
@@ -169,7 +170,6 @@ class MxServer implements QuicServer {
   private readonly ee = new EventEmitter();
   private readonly accepted = new WeakSet<QUICConnection>();
   private readonly reported = new WeakSet<QUICConnection>();
-  private readonly live = new Set<MxConnection>();
   constructor(
     private readonly server: WatchedServer,
     /** Datagrams the library threw on (malformed or hostile): dropped and counted. */
@@ -214,8 +214,8 @@ class MxServer implements QuicServer {
         if (!r.ok) detail = r.message;
       }
       qe = new QuicError('tls', `refused client: ${detail}`);
-    } else if (err instanceof qerr.ErrorQUICConnectionIdleTimeout) {
-      qe = new QuicError('timeout', 'client handshake timed out');
+    } else if (err instanceof qerr.ErrorQUICConnectionIdleTimeout || /start timeout/.test((err as Error)?.message ?? '')) {
+      qe = new QuicError('timeout', `client handshake did not complete within ${DEFAULT_HANDSHAKE_TIMEOUT_MS / 1000} s`);
     } else {
       qe = new QuicError('refused', `handshake failed: ${info.reason}`);
     }
@@ -235,8 +235,6 @@ class MxServer implements QuicServer {
       void conn.stop({ isApp: false, errorCode: CRYPTO_ERROR_BASE + TLS_ALERT.no_application_protocol, reason: new Uint8Array(), force: true });
       return;
     }
-    this.live.add(mx);
-    mx.on('close', () => this.live.delete(mx));
     this.ee.emit('connection', mx);
   }
 
@@ -253,6 +251,23 @@ class MxServer implements QuicServer {
   }
 }
 
+let nativeChecked = false;
+
+/**
+ * The packaged executable replaces the library's native binding with a stub where
+ * none exists (linux-arm64): fail listen/connect with a clear error instead of a
+ * server that silently refuses every handshake.
+ */
+function ensureNative(): void {
+  if (nativeChecked) return;
+  try {
+    new native.quiche.Config();
+  } catch (err) {
+    throw new QuicError('internal', `QUIC engine 'matrixai' is not available on ${process.platform}-${process.arch}: ${(err as Error).message}`);
+  }
+  nativeChecked = true;
+}
+
 export interface MatrixaiEngineOptions {
   log?: Log;
 }
@@ -265,6 +280,7 @@ export class MatrixaiEngine implements QuicEngine {
   }
 
   async listen(opts: ListenOptions): Promise<QuicServer> {
+    ensureNative();
     const verifyClients = (opts.requireClientCert ?? true) && opts.tls.verifyPeer !== false;
     const verifier = verifyClients ? createPeerVerifier({ caPem: opts.tls.ca, peer: 'client', revoked: opts.tls.revoked }) : undefined;
     const socket = new QUICSocket({ logger: quietLogger() });
@@ -295,6 +311,7 @@ export class MatrixaiEngine implements QuicEngine {
   }
 
   async connect(opts: ConnectOptions): Promise<QuicConnection> {
+    ensureNative();
     const target = `${opts.host}:${opts.port}`;
     let host = opts.host;
     if (isIP(host) === 0) {
