@@ -220,9 +220,11 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
 
   ngtcp2_transport_params params;
   ngtcp2_transport_params_default(&params);
-  params.initial_max_stream_data_bidi_local = 1024 * 1024;
-  params.initial_max_stream_data_bidi_remote = 1024 * 1024;
-  params.initial_max_stream_data_uni = 1024 * 1024;
+  // Per-stream windows start at 256 KiB (auto-tuned up to max_stream_window as the
+  // reader keeps up): a peer that stops reading holds back at most that much.
+  params.initial_max_stream_data_bidi_local = 256 * 1024;
+  params.initial_max_stream_data_bidi_remote = 256 * 1024;
+  params.initial_max_stream_data_uni = 256 * 1024;
   params.initial_max_data = 4 * 1024 * 1024;
   params.initial_max_streams_bidi = 128;
   params.initial_max_streams_uni = 128;
