@@ -55,7 +55,7 @@ const log = (m: string): void => void process.stderr.write(`${m}\n`);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function quicTrials(): Promise<{ rttMs: number; handoffMs: number[] }> {
-  const conn = await createNgtcp2Engine({ activeMigration: 'fallback' }).connect({
+  const conn = await createNgtcp2Engine({ activeMigration: (process.env.RIG_ACTIVE as 'fallback' | 'always' | 'off' | undefined) ?? 'fallback' }).connect({
     host: '10.200.9.2',
     port: 4433,
     serverName: 'localhost',
