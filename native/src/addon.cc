@@ -210,7 +210,7 @@ napi_value Ctor(napi_env env, napi_callback_info info) {
     cfg.keep_alive_ms = (uint64_t)opt_num(env, o, "keepAliveMs", 20000);
     cfg.handshake_timeout_ms = (uint64_t)opt_num(env, o, "handshakeTimeoutMs", 10000);
     cfg.outage_after_ms = (uint64_t)opt_num(env, o, "outageAfterMs", 1500);
-    cfg.outage_probe_ms = (uint64_t)opt_num(env, o, "outageProbeMs", 1000);
+    cfg.outage_probe_ms = (uint64_t)opt_num(env, o, "outageProbeMs", 800);
     cfg.disable_active_migration = opt_bool(env, o, "disableActiveMigration", false);
     cfg.local.host = str(env, get(env, o, "localHost"), "localHost");
     cfg.local.port = (uint16_t)num(env, get(env, o, "localPort"), "localPort");
@@ -363,6 +363,20 @@ napi_value Migrate(napi_env env, napi_callback_info info) {
     Addr l = addr_arg(env, a, 0, "local address");
     int rv = c->migrate(l, num(env, a.argv[2], "nowMs"));
     return mk_str(env, rv == 0 ? "" : ngtcp2_strerror(rv));
+  });
+}
+
+napi_value Pad(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args a = args(env, info);
+    Conn *c = unwrap(env, a);
+    gq::Datagram d;
+    if (!c->pad(num(env, a.argv[0], "nowMs"), &d)) {
+      napi_value nul;
+      NAPI(napi_get_null(env, &nul));
+      return nul;
+    }
+    return datagram_obj(env, d);
   });
 }
 
@@ -540,6 +554,7 @@ napi_value Init(napi_env env, napi_value exports) {
         {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"closeAfterError", nullptr, CloseAfterError, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"migrate", nullptr, Migrate, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"pad", nullptr, Pad, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"setKeepAlive", nullptr, SetKeepAlive, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"drain", nullptr, Drain, nullptr, nullptr, nullptr, napi_default, nullptr},
         {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -231,6 +231,9 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
   params.max_idle_timeout = cfg.idle_timeout_ms * NGTCP2_MILLISECONDS;
   params.active_connection_id_limit = 8;
   params.disable_active_migration = cfg.disable_active_migration ? 1 : 0;
+  // DATAGRAM frames (RFC 9221) are accepted and ignored: the device sends one,
+  // padded, right after a route change (see pad()).
+  params.max_datagram_frame_size = 1200;
 
   ngtcp2_cid scid;
   scid.datalen = kScidLen;
@@ -603,6 +606,29 @@ int Conn::migrate(const Addr &local, double now_ms) {
     update_outage(last_rx_ts_);
   }
   return rv;
+}
+
+bool Conn::pad(double now_ms, Datagram *out) {
+  // A route just changed: the server will see our next packets from a new address
+  // and may send at most 3x what it received there until it has validated the path
+  // (RFC 9000 8.1). A full-size datagram now gives it room for its PATH_CHALLENGE
+  // and the acknowledgement our data is waiting for, in the first round trip.
+  if (!handshake_done()) return false;
+  static const uint8_t zeros[1100] = {0};
+  ngtcp2_vec v = {(uint8_t *)zeros, sizeof(zeros)};
+  uint8_t buf[kBufSize];
+  ngtcp2_path_storage ps;
+  ngtcp2_path_storage_zero(&ps);
+  ngtcp2_pkt_info pi;
+  int accepted = 0;
+  ngtcp2_ssize n = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, buf, sizeof(buf), &accepted,
+                                               NGTCP2_WRITE_DATAGRAM_FLAG_NONE, 0, &v, 1, ms_to_ts(now_ms));
+  if (n <= 0 || !accepted) return false;
+  out->data.assign(buf, buf + n);
+  out->local = sockaddr_to_addr(ps.path.local.addr);
+  out->remote = sockaddr_to_addr(ps.path.remote.addr);
+  bytes_sent_ += (uint64_t)n;
+  return true;
 }
 
 void Conn::set_keep_alive(uint64_t ms) {

@@ -46,7 +46,7 @@ struct ConnConfig {
   // wait for acknowledgements, send a PING every outage_probe_ms (bounded probe
   // interval instead of ngtcp2's unbounded PTO backoff) and hold new stream data.
   uint64_t outage_after_ms = 1500;
-  uint64_t outage_probe_ms = 1000;
+  uint64_t outage_probe_ms = 800;
   Addr local, remote;
 };
 
@@ -131,6 +131,8 @@ class Conn {
   bool write_close(uint64_t code, const std::string &reason, bool app, double now_ms, Datagram *out);
   bool write_close_after_error(double now_ms, Datagram *out);
   int migrate(const Addr &local, double now_ms);
+  // Sends one full-size DATAGRAM frame now (after a route change). False if not possible.
+  bool pad(double now_ms, Datagram *out);
   void set_keep_alive(uint64_t ms);
 
   std::vector<Event> drain();

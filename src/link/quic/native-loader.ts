@@ -120,6 +120,8 @@ export interface NativeConnection {
   closeAfterError(nowMs: number): NativeDatagram | null;
   /** Immediate migration to a new local address; '' on success, else the reason. */
   migrate(localHost: string, localPort: number, nowMs: number): string;
+  /** One full-size DATAGRAM frame now (route changed: room for the server to answer at once). */
+  pad(nowMs: number): NativeDatagram | null;
   setKeepAlive(ms: number): void;
   drain(): NativeEventObject[];
   info(): NativeInfo;

@@ -50,6 +50,7 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
   private lastRemote: Address;
   private pathChanges = 0;
   private holdUntil = 0;
+  private lastPad = -Infinity;
   private holdTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -172,6 +173,15 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
 
   start(): void {
     this.pump();
+  }
+
+  /** Client: the route is changing; send a full-size datagram so the server can answer in one round trip. */
+  pad(): void {
+    // Netlink is chatty: at most one padded datagram per 250 ms.
+    if (this.closed || now() - this.lastPad < 250) return;
+    this.lastPad = now();
+    const d = this.native.pad(now());
+    if (d) this.owner.send(d);
   }
 
   /**

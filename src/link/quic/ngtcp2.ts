@@ -57,7 +57,7 @@ export interface Ngtcp2EngineOptions {
   routePollMs?: number;
   /** Silence (with data in flight) that counts as an outage, ms (default 1500). */
   outageAfterMs?: number;
-  /** Probe interval during an outage, ms (default 1000): bounds recovery after the path returns. */
+  /** Probe interval during an outage, ms (default 800): bounds recovery after the path returns. Each probe is a small PING (about 45 bytes) that stays in flight until the path returns: 180 s of them is about 10 KB, under the initial congestion window (about 12 KB), which they must not exhaust. */
   outageProbeMs?: number;
 }
 
@@ -142,6 +142,7 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
             : new RouteWatcher({
                 server: remoteHost,
                 pollMs: eo.routePollMs,
+                onSuspect: () => c.pad(),
                 onChange: () => {
                   const rx = c.stats().bytesReceived;
                   setTimeout(() => {
