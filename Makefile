@@ -23,14 +23,17 @@ $(NPM_STAMP): package.json package-lock.json
 build: $(NPM_STAMP)
 	npx tsc -p tsconfig.json
 
+# Type-checks the tests and benchmarks too (the build covers src/ only).
 typecheck: $(NPM_STAMP)
-	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p tsconfig.test.json
 
-lint: $(NPM_STAMP)
+lint: $(NPM_STAMP) typecheck
 	npx eslint src test scripts
 
 test: deps build lint
-	npx vitest run
+	@mkdir -p out
+	npx vitest run --reporter=default --reporter=json --outputFile.json=out/vitest.json; rc=$$?; \
+	  node scripts/test-summary.mjs out/vitest.json; s=$$?; [ $$rc -eq 0 ] && exit $$s || exit $$rc
 
 demo: deps build
 	node dist/cli.js demo

@@ -26,8 +26,11 @@ apt)
   fi
   ;;
 npm)
-  echo "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --foreground-scripts=false >/dev/null
+  # `npm install`, not `npm ci`: the lock cannot list optional native packages that the
+  # registry lacks for other platforms (@matrixai/quic-darwin-*), and `npm ci` refuses
+  # such a lock. With the lock in sync, `npm install` installs exactly what it pins.
+  echo "installing npm packages (npm install from package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
   ;;
 *)
   echo "usage: $0 apt|npm" >&2

@@ -1,9 +1,15 @@
 import type { Spec } from '../config/schema.js';
 
-/** Spool options. Owned by the spool work. */
+/** Spool options (see src/spool/options.ts for what each does). Owned by the spool work. */
 export const spoolSpec = {
   type: 'object',
   fields: {
-    dir: { type: 'string', default: '/var/lib/geostream/spool' },
+    dir: { type: 'string', default: '/var/lib/geostream/spool', doc: 'spool directory (segment files and cursor.json)' },
+    segmentBytes: { type: 'integer', min: 16384, max: 256 * 1024 * 1024, default: 4 * 1024 * 1024, doc: 'segment file size, a multiple of 4096' },
+    capacityBytes: { type: 'integer', min: 65536, max: 64 * 1024 * 1024 * 1024, default: 64 * 1024 * 1024, doc: 'bound of all segments; beyond it old data is thinned, then dropped, with gap markers' },
+    commitIntervalMs: { type: 'integer', min: 1, max: 60000, default: 1000, doc: 'group commit: records are durable at most this long after append' },
+    commitBytes: { type: 'integer', min: 1, max: 64 * 1024 * 1024, default: 256 * 1024, doc: 'group commit: or as soon as this many bytes wait' },
+    fsync: { type: 'enum', values: ['group', 'always'], default: 'group', doc: '"always": fsync inside every append' },
+    ringBytes: { type: 'integer', min: 16384, max: 256 * 1024 * 1024, default: 2 * 1024 * 1024, doc: 'memory for records while the storage fails' },
   },
 } as const satisfies Spec;

@@ -1,0 +1,15 @@
+import type { Board } from '../config/board.js';
+import type { Gpio } from './gpio.js';
+import type { I2cBus } from './i2c.js';
+import { LinuxGpio } from './linux/gpio.js';
+import { LinuxI2cBus } from './linux/i2c.js';
+
+/** The real I2C bus a (non-simulated) board names, or null when it has none. */
+export function openLinuxI2c(board: Board): I2cBus | null {
+  return board.i2c ? new LinuxI2cBus(board.i2c.bus, board.i2c.timeoutMs) : null;
+}
+
+/** The real GPIO controller of a (non-simulated) board. Claims nothing yet. */
+export function openLinuxGpio(board: Board): Gpio {
+  return new LinuxGpio(board.gpio?.chipLabel);
+}
