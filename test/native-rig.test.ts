@@ -33,6 +33,7 @@ it(`keeps ONE connection through 12 handoffs, a NAT rebinding and a ${OUTAGE_S} 
   const res = JSON.parse(line!);
   process.stdout.write(`native rig: ${line}\n`);
   expect(res.handshakes).toBe(1);
+  expect(res.engineStats).toMatchObject({ handshakes: 1, handshakeErrors: 0 });
   expect(res.handoffs).toHaveLength(12);
   // Every handoff and the rebinding moved the server's view of the device.
   expect(res.serverPathChanges).toBeGreaterThanOrEqual(13);

@@ -5,14 +5,14 @@
  * migration), bounded recovery after a black hole, a server that survives garbage
  * and mutated datagrams, and SSLKEYLOGFILE.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../src/link/quic/engines.js';
 import type { PathChange, QuicConnection, QuicEngine, QuicServer, QuicStream } from '../src/link/quic/engine.js';
-import { createNgtcp2Engine, migrateNow } from '../src/link/quic/ngtcp2.js';
+import { createNgtcp2Engine, migrateNow, type Ngtcp2Server } from '../src/link/quic/ngtcp2.js';
 import { makeQuicFixture, type QuicFixture } from './helpers/quic-fixture.js';
 import { UdpRelay } from './helpers/udp-relay.js';
 
@@ -136,6 +136,7 @@ describe('ngtcp2 engine migration', () => {
     expect(srv.conns).toHaveLength(1);
     expect(srv.conns[0]!.stats().pathChanges).toBe(moves);
     expect(srv.paths).toHaveLength(moves);
+    expect((srv.server as Ngtcp2Server).stats()).toMatchObject({ handshakes: 1, handshakeErrors: 0, open: 1, pathChanges: moves });
     expect(srv.messages).toEqual(['before', ...Array.from({ length: moves }, (_, i) => `after move ${i + 1}`)]);
   });
 
@@ -244,6 +245,32 @@ describe('ngtcp2 server robustness', () => {
     const ok = await dial(engine, port, { tls: fx.device('VH-2') });
     expect((await echo(ok, Buffer.from('new connection too'))).toString()).toBe('new connection too');
   }, 30_000);
+});
+
+describe('ngtcp2 qlog', () => {
+  it('writes one qlog file per connection end into GEOSTREAM_QLOG_DIR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'native-qlog-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    process.env.GEOSTREAM_QLOG_DIR = dir;
+    try {
+      const engine = createNgtcp2Engine({ activeMigration: false });
+      const srv = await echoServer(engine);
+      const c = await dial(engine, srv.server.address.port);
+      await send(c, 'q');
+      await waitFor('message', () => srv.messages.length === 1 || undefined);
+      await c.close(0, 'done');
+      const files = readdirSync(dir).sort();
+      expect(files).toEqual([`${c.id}.client.sqlog`, `${c.id}.server.sqlog`]);
+      for (const f of files) {
+        const text = readFileSync(join(dir, f), 'utf8');
+        expect(text).toContain('"qlog_version"');
+        expect(text).toContain('packet_sent');
+        expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
+      }
+    } finally {
+      delete process.env.GEOSTREAM_QLOG_DIR;
+    }
+  });
 });
 
 describe('ngtcp2 SSLKEYLOGFILE', () => {

@@ -212,6 +212,7 @@ napi_value Ctor(napi_env env, napi_callback_info info) {
     cfg.outage_after_ms = (uint64_t)opt_num(env, o, "outageAfterMs", 1500);
     cfg.outage_probe_ms = (uint64_t)opt_num(env, o, "outageProbeMs", 800);
     cfg.disable_active_migration = opt_bool(env, o, "disableActiveMigration", false);
+    cfg.qlog_dir = opt_str(env, o, "qlogDir");
     cfg.local.host = str(env, get(env, o, "localHost"), "localHost");
     cfg.local.port = (uint16_t)num(env, get(env, o, "localPort"), "localPort");
     cfg.remote.host = str(env, get(env, o, "remoteHost"), "remoteHost");

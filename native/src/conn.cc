@@ -7,6 +7,9 @@
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 #include <gnutls/crypto.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -109,6 +112,13 @@ int path_validation_cb(ngtcp2_conn *, uint32_t, const ngtcp2_path *path,
                        ngtcp2_path_validation_result res, void *ud) {
   self(ud)->on_path_validated(path, res == NGTCP2_PATH_VALIDATION_RESULT_SUCCESS);
   return 0;
+}
+
+void qlog_write(void *ud, uint32_t, const void *data, size_t len) {
+  int fd = self(ud)->qlog_fd_;
+  if (fd < 0) return;
+  ssize_t n = ::write(fd, data, len);
+  (void)n;
 }
 
 void log_printf(void *, const char *fmt, ...) {
@@ -243,10 +253,19 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
   setup_tls();
 
   int rv;
+  auto open_qlog = [&](const ngtcp2_cid &odcid) {
+    if (cfg.qlog_dir.empty()) return;
+    std::string path = cfg.qlog_dir + "/" + hex(odcid.data, odcid.datalen) + (cfg.server ? ".server" : ".client") + ".sqlog";
+    qlog_fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (qlog_fd_ < 0) return;
+    settings.qlog.odcid = odcid;
+    settings.qlog.write = qlog_write;
+  };
   if (cfg.server) {
     ngtcp2_pkt_hd hd;
     rv = ngtcp2_accept(&hd, pkt, pktlen);
     if (rv != 0) throw std::runtime_error(std::string("not an acceptable Initial: ") + ngtcp2_strerror(rv));
+    open_qlog(hd.dcid);
     params.original_dcid = hd.dcid;
     params.stateless_reset_token_present = 1;
     if (gnutls_rnd(GNUTLS_RND_RANDOM, params.stateless_reset_token, NGTCP2_STATELESS_RESET_TOKENLEN) != 0)
@@ -260,6 +279,7 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
     if (gnutls_rnd(GNUTLS_RND_RANDOM, dcid.data, dcid.datalen) != 0)
       throw std::runtime_error("gnutls_rnd failed");
     odcid_hex_ = hex(dcid.data, dcid.datalen);
+    open_qlog(dcid);
     rv = ngtcp2_conn_client_new(&conn_, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &cb, &settings,
                                 &params, nullptr, this);
   }
@@ -272,6 +292,7 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
 
 Conn::~Conn() {
   if (conn_) ngtcp2_conn_del(conn_);
+  if (qlog_fd_ >= 0) close(qlog_fd_);
   if (session_) gnutls_deinit(session_);
   if (cred_) gnutls_certificate_free_credentials(cred_);
 }

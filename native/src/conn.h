@@ -48,6 +48,7 @@ struct ConnConfig {
   uint64_t outage_after_ms = 1500;
   uint64_t outage_probe_ms = 800;
   Addr local, remote;
+  std::string qlog_dir;  // write <dir>/<odcid>.sqlog (qlog JSON-SEQ) when set
 };
 
 enum EventType {
@@ -188,6 +189,8 @@ class Conn {
   ngtcp2_connection_close_error last_ccerr_;
   bool ccerr_set_ = false;
   sockaddr_storage local_ss_, remote_ss_;
+ public:
+  int qlog_fd_ = -1;
 };
 
 std::string hex(const uint8_t *p, size_t n);

@@ -92,6 +92,7 @@ async function main(): Promise<void> {
       t: 'result',
       handshakes: stats.handshakes,
       serverPathChanges: stats.pathChanges,
+      engineStats: stats.engine,
       devicePathChanges: server.events.length ? device.events.filter((e) => e.t === 'path').length : 0,
       handoffs,
       rebindMs,

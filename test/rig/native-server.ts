@@ -4,7 +4,7 @@
  * JSON line per event on stdout for the rig controller (test/rig/native-rig.ts).
  *   env RIG_TLS_DIR, RIG_HOST, RIG_PORT, RIG_IDLE_MS
  */
-import { createNgtcp2Engine } from '../../src/link/quic/ngtcp2.js';
+import { createNgtcp2Engine, type Ngtcp2Server } from '../../src/link/quic/ngtcp2.js';
 import { serverTls } from '../../src/link/tls/material.js';
 
 const out = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...o, at: Date.now() })}\n`);
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   });
   out({ t: 'listening', port: server.address.port });
   process.on('SIGTERM', () => {
-    out({ t: 'stats', handshakes, pathChanges });
+    out({ t: 'stats', handshakes, pathChanges, engine: (server as Ngtcp2Server).stats() });
     void server.close(0, 'rig over').then(() => process.exit(0));
   });
 }

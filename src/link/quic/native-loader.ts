@@ -97,6 +97,8 @@ export interface NativeConnectionOptions {
   outageAfterMs?: number;
   outageProbeMs?: number;
   disableActiveMigration?: boolean;
+  /** Write qlog (JSON-SEQ) per connection into this directory. */
+  qlogDir?: string;
   localHost: string;
   localPort: number;
   remoteHost: string;

@@ -96,6 +96,11 @@ function keyLog(opt: string | undefined): string | undefined {
   return opt ?? (process.env.SSLKEYLOGFILE || undefined);
 }
 
+/** qlog output (one file per connection), like SSLKEYLOGFILE an operator's switch: GEOSTREAM_QLOG_DIR. */
+function qlogDir(): string | undefined {
+  return process.env.GEOSTREAM_QLOG_DIR || undefined;
+}
+
 // ---------------------------------------------------------------- client
 
 async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<QuicConnection> {
@@ -216,6 +221,7 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
         verifyPeer: opts.tls.verifyPeer !== false,
         serverName: opts.serverName ?? opts.host,
         keyLogFile: keyLog(opts.keyLogFile),
+        qlogDir: qlogDir(),
         alpn: opts.alpn,
         idleTimeoutMs: opts.idleTimeoutMs,
         keepAliveMs: opts.keepAliveMs,
@@ -251,7 +257,7 @@ export function migrateNow(c: QuicConnection): Promise<void> {
 
 type ServerListener = ((conn: QuicConnection) => void) | ((err: QuicError, from: Address) => void);
 
-class Ngtcp2Server implements QuicServer {
+export class Ngtcp2Server implements QuicServer {
   readonly address: Address;
   private readonly routes = new Map<string, Ngtcp2Connection>();
   private readonly conns = new Set<Ngtcp2Connection>();
@@ -263,6 +269,8 @@ class Ngtcp2Server implements QuicServer {
   /** Datagrams dropped because they were not QUIC for any connection we know. */
   dropped = 0;
   handshakes = 0;
+  handshakeErrors = 0;
+  private closedPathChanges = 0;
 
   constructor(
     private readonly sock: dgram.Socket,
@@ -282,9 +290,16 @@ class Ngtcp2Server implements QuicServer {
     else this.listeners.handshakeError.push(listener as (e: QuicError, from: Address) => void);
   }
 
-  /** Path changes per connection id (operations; also counted in stats()). */
+  /** Open connections (each has stats() with its path changes). */
   connections(): Ngtcp2Connection[] {
     return [...this.conns];
+  }
+
+  /** Operations: handshakes, refusals, dropped datagrams, path changes (open and closed connections). */
+  stats(): { handshakes: number; handshakeErrors: number; dropped: number; open: number; pathChanges: number } {
+    let pathChanges = this.closedPathChanges;
+    for (const c of this.conns) pathChanges += c.stats().pathChanges;
+    return { handshakes: this.handshakes, handshakeErrors: this.handshakeErrors, dropped: this.dropped, open: this.conns.size, pathChanges };
   }
 
   async close(code = 0, reason = 'server shutting down'): Promise<void> {
@@ -329,6 +344,7 @@ class Ngtcp2Server implements QuicServer {
           verifyPeer: tls.verifyPeer !== false,
           requireClientCert: this.opts.requireClientCert !== false,
           keyLogFile: keyLog(this.opts.keyLogFile),
+          qlogDir: qlogDir(),
           alpn: this.opts.alpn,
           idleTimeoutMs: this.opts.idleTimeoutMs,
           keepAliveMs: this.opts.keepAliveMs,
@@ -378,6 +394,7 @@ class Ngtcp2Server implements QuicServer {
       },
       onFailed: (_c, err) => {
         donePending();
+        this.handshakeErrors++;
         for (const l of this.listeners.handshakeError) {
           try {
             l(err, from);
@@ -388,7 +405,7 @@ class Ngtcp2Server implements QuicServer {
       },
       onClosed: (c: Ngtcp2Connection, _info: CloseInfo) => {
         donePending();
-        this.conns.delete(c);
+        if (this.conns.delete(c)) this.closedPathChanges += c.stats().pathChanges;
         for (const id of this.cids.get(c) ?? []) if (this.routes.get(id) === c) this.routes.delete(id);
         this.cids.delete(c);
       },
