@@ -20,7 +20,7 @@ const NODE_VERSION = process.env.ARM64_NODE_VERSION ?? '22.23.3';
 const arm64Node = join(repoRoot, `out/node-arm64/node-v${NODE_VERSION}/bin/node`);
 const qemu = ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu'];
 /** Seconds an arm64 Node may take to print its arch under qemu before we call qemu unusable here. */
-const START_S = Number(process.env.ARM64_START_S ?? 120);
+const START_S = Number(process.env.ARM64_START_S ?? 90);
 
 let pki: Pki;
 let server: QuicServer;
