@@ -18,7 +18,15 @@ import { makePki, type Pki } from './helpers/native-pki.js';
 
 const NODE_VERSION = process.env.ARM64_NODE_VERSION ?? '22.23.3';
 const arm64Node = join(repoRoot, `out/node-arm64/node-v${NODE_VERSION}/bin/node`);
-const qemu = ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu'];
+/**
+ * -L gives the cross toolchain's sysroot (its ld.so). LD_LIBRARY_PATH makes that ld.so
+ * take the same sysroot's libc: once Debian's arm64 multiarch libc6 is installed
+ * (the arm64 -dev packages pull it in), ld.so otherwise finds /lib/aarch64-linux-gnu's
+ * libc.so.6 of another build (2.36-9+deb12u14 vs the cross 2.36-8) and the mismatch
+ * hangs the first pthread_create forever (Node never starts). libgnutls and its
+ * dependencies still come from the multiarch directories.
+ */
+const qemu = ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu', '-E', 'LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib'];
 /** Seconds an arm64 Node may take to print its arch under qemu before we call qemu unusable here. */
 const START_S = Number(process.env.ARM64_START_S ?? 90);
 
