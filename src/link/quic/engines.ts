@@ -1,7 +1,7 @@
 /**
  * The engine registry: one row per QuicEngine implementation, static imports only
- * (everything bundles into one executable). The ngtcp2 engine registers here once
- * native/index.ts (its single addon loader) lands.
+ * (everything bundles into one executable). The ngtcp2 engine loads its addon
+ * through src/link/quic/native-loader.ts on first listen/connect.
  *
  * Note for packaging: @matrixai/quic loads its native part when first imported and
  * has no linux-arm64 build, so an arm64 bundle must swap matrixai.ts for a stub
@@ -10,6 +10,7 @@
 import type { Logger } from '../../log.js';
 import { QuicError, type QuicEngine } from './engine.js';
 import { MatrixaiEngine } from './matrixai.js';
+import { createNgtcp2Engine } from './ngtcp2.js';
 
 export type EngineName = QuicEngine['name'];
 
@@ -19,6 +20,7 @@ export interface EngineOptions {
 
 const factories: Partial<Record<EngineName, (opts: EngineOptions) => QuicEngine>> = {
   matrixai: (opts) => new MatrixaiEngine(opts),
+  ngtcp2: () => createNgtcp2Engine(),
 };
 
 export const ENGINE_NAMES: readonly EngineName[] = ['matrixai', 'ngtcp2'];
