@@ -11,7 +11,7 @@ import { caFiles, issueCert } from '../src/link/tls/ca.js';
 import { serverTls } from '../src/link/tls/material.js';
 import { DeviceLink } from '../src/link/device.js';
 import { tlsFromConfig } from '../src/link/pipeline.js';
-import { createEngine } from '../src/link/quic/engines.js';
+import { availableEngines, createEngine } from '../src/link/quic/engines.js';
 import { Spool } from '../src/spool/index.js';
 import { silentLogger } from '../src/log.js';
 import { systemClock } from '../src/util/clock.js';
@@ -46,12 +46,12 @@ describe('selftest server handshake (real server process)', () => {
   });
 
   /** A vehicle config naming the fleet's files; `cert` picks whose certificate it carries. */
-  function config(o: { port: number; id?: string; cert?: string }): Config {
+  function config(o: { port: number; id?: string; cert?: string; engine?: string }): Config {
     const d = join(fleet.dir, `cfg${n++}`);
     mkdirSync(d, { recursive: true });
     const cert = o.cert ?? 'TRUCK-042';
     const file = join(d, 'config.json');
-    const server = { address: `127.0.0.1:${o.port}`, serverName: 'localhost', ca: caFiles(fleet.ca).cert, cert: join(fleet.ca, 'devices', `${cert}.pem`), key: join(fleet.ca, 'devices', `${cert}.key`) };
+    const server = { address: `127.0.0.1:${o.port}`, serverName: 'localhost', ca: caFiles(fleet.ca).cert, cert: join(fleet.ca, 'devices', `${cert}.pem`), key: join(fleet.ca, 'devices', `${cert}.key`), ...(o.engine ? { engine: o.engine } : {}) };
     writeFileSync(file, JSON.stringify({ vehicle: { id: o.id ?? 'TRUCK-042' }, board: 'sim', spool: { dir: join(d, 'spool') }, server }));
     return loadConfig(file);
   }
@@ -82,8 +82,8 @@ describe('selftest server handshake (real server process)', () => {
     expect(srv.output()).not.toMatch(/refused TRUCK-042/);
   }, 30_000);
 
-  it('a vehicle without a spool yet: PASS, says there is none', async () => {
-    const r = await serverRow(config({ port: srv.port }));
+  it.each(availableEngines())('a vehicle without a spool yet, engine %s from the config: PASS, says there is none', async (engine) => {
+    const r = await serverRow(config({ port: srv.port, engine }));
     expect(r).toMatchObject({ status: 'PASS' });
     expect(r.summary).toMatch(/; no spool on this device yet$/);
   }, 20_000);

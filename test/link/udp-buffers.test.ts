@@ -6,6 +6,7 @@ import { makeFleet } from '../helpers/link-fixture.js';
 import { startServerProcess } from '../helpers/server-proc.js';
 import { applyUdpBuffers, resetUdpBufferWarning } from '../../src/link/quic/udp-buffers.js';
 import { silentLogger } from '../../src/log.js';
+import { availableEngines } from '../../src/link/quic/engines.js';
 
 const sysctl = (name: string) => Number(readFileSync(`/proc/sys/net/core/${name}`, 'utf8'));
 const MiB = 1024 * 1024;
@@ -58,12 +59,12 @@ describe('UDP socket buffers', () => {
     }
   });
 
-  it('geostream server sets them on its socket by default (4 MiB) and --udp-buffer 0 keeps the kernel default', async () => {
+  it.each(availableEngines())('geostream server (engine %s) sets them on its socket by default (4 MiB) and --udp-buffer 0 keeps the kernel default', async (engine) => {
     const fleet = await makeFleet([], 'gs-udpbuf-');
     try {
       const expected = 2 * Math.min(4 * MiB, sysctl('rmem_max'));
-      const big = await startServerProcess({ ca: fleet.ca, db: join(fleet.dir, 'a.db') });
-      const dflt = await startServerProcess({ ca: fleet.ca, db: join(fleet.dir, 'b.db'), args: ['--udp-buffer', '0'] });
+      const big = await startServerProcess({ ca: fleet.ca, db: join(fleet.dir, 'a.db'), engine });
+      const dflt = await startServerProcess({ ca: fleet.ca, db: join(fleet.dir, 'b.db'), engine, args: ['--udp-buffer', '0'] });
       await Promise.all([big.stop(), dflt.stop()]);
       expect(big.output()).toMatch(new RegExp(`UDP buffers receive ${expected / 1024} KiB`));
       if (sysctl('rmem_max') < 4 * MiB) expect(big.output()).toMatch(/net\.core\.rmem_max/);

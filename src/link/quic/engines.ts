@@ -20,7 +20,7 @@ export interface EngineOptions {
 
 const factories: Partial<Record<EngineName, (opts: EngineOptions) => QuicEngine>> = {
   matrixai: (opts) => new MatrixaiEngine(opts),
-  ngtcp2: () => createNgtcp2Engine(),
+  ngtcp2: (opts) => createNgtcp2Engine(opts.log ? { log: opts.log } : {}),
 };
 
 export const ENGINE_NAMES: readonly EngineName[] = ['matrixai', 'ngtcp2'];

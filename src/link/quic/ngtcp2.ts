@@ -25,6 +25,8 @@ import { loadNative, type NativeDatagram } from './native-loader.js';
 import { Ngtcp2Connection, now, type ConnectionOwner } from './ngtcp2-connection.js';
 import { RouteWatcher } from './route-watch.js';
 import { createPeerVerifier, type PeerVerifier } from '../tls/verify.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { applyUdpBuffers, DEFAULT_UDP_BUFFER_BYTES, type UdpBuffers } from './udp-buffers.js';
 
 /** Length of the connection IDs we issue (routing key on the server). */
 const SCID_LEN = 16;
@@ -36,6 +38,8 @@ const ROUTE_HOLD_MS = 100;
 const OLD_SOCKET_GRACE_MS = 5000;
 
 export interface Ngtcp2EngineOptions {
+  /** Where the server's socket-buffer warning goes (once per process). */
+  log?: Logger;
   /**
    * Device: what to do when the route to the server changes (the socket is unconnected
    * on the wildcard address, so the kernel already sends on the new route and the
@@ -259,6 +263,7 @@ type ServerListener = ((conn: QuicConnection) => void) | ((err: QuicError, from:
 
 export class Ngtcp2Server implements QuicServer {
   readonly address: Address;
+  udpBuffers?: UdpBuffers;
   private readonly routes = new Map<string, Ngtcp2Connection>();
   private readonly conns = new Set<Ngtcp2Connection>();
   private readonly cids = new Map<Ngtcp2Connection, Set<string>>();
@@ -429,5 +434,8 @@ async function listen(opts: ListenOptions, eo: Ngtcp2EngineOptions): Promise<Qui
   loadNative();
   const host = await resolveHost(opts.host);
   const sock = await bindSocket(isIP(host) === 6 ? 'udp6' : 'udp4', host, opts.port);
-  return new Ngtcp2Server(sock, { ...opts, host }, eo);
+  const udpBuffers = applyUdpBuffers(sock, opts.udpBufferBytes ?? DEFAULT_UDP_BUFFER_BYTES, eo.log ?? silentLogger());
+  const server = new Ngtcp2Server(sock, { ...opts, host }, eo);
+  server.udpBuffers = udpBuffers;
+  return server;
 }
