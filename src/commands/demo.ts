@@ -25,7 +25,7 @@ Options:
   --speed N      replay/generate N times faster (default 1)
   --dir DIR      where the CA, certificates, spool and database go (default ./var/demo);
                  the spool and database are started afresh each run
-  --engine NAME  QUIC engine (default matrixai)`;
+  --engine NAME  QUIC engine: ngtcp2 | matrixai (default ngtcp2)`;
 
 const VEHICLE = 'DEMO-001';
 

@@ -2,7 +2,7 @@ import { numberOption, parseCommandArgs, type Command } from './command.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { parseHostPort } from '../link/device.js';
-import { createEngine, ENGINE_NAMES, type EngineName } from '../link/quic/engines.js';
+import { createEngine, DEFAULT_ENGINE, ENGINE_NAMES, type EngineName } from '../link/quic/engines.js';
 import { serverTls } from '../link/tls/material.js';
 import { vehicleIdFromCert } from '../link/tls/identity.js';
 import { IngestServer } from '../server/server.js';
@@ -24,7 +24,7 @@ Options:
   --ca DIR             CA directory from 'geostream ca init' (ca.pem, crl.pem,
                        servers/NAME.pem and .key)
   --name NAME          server certificate to use from DIR/servers/ (default: localhost)
-  --engine NAME        QUIC engine: ${ENGINE_NAMES.join(' | ')} (default: matrixai)
+  --engine NAME        QUIC engine: ${ENGINE_NAMES.join(' | ')} (default: ${DEFAULT_ENGINE})
   --udp-buffer BYTES   UDP socket receive/send buffer (default ${DEFAULT_UDP_BUFFER_BYTES},
                        capped by net.core.rmem_max/wmem_max; 0: kernel default)
 
@@ -38,7 +38,7 @@ records lost on the device, connections (handshakes), path changes seen, last
 position and last seen.`;
 
 export function engineOption(v: string | undefined): EngineName {
-  const name = (v ?? 'matrixai') as EngineName;
+  const name = (v ?? DEFAULT_ENGINE) as EngineName;
   if (!ENGINE_NAMES.includes(name)) throw new UsageError(`--engine: unknown engine '${v}' (known: ${ENGINE_NAMES.join(', ')})`);
   return name;
 }

@@ -14,6 +14,6 @@ export const serverSpec = {
     ca: { type: 'string', doc: 'fleet CA certificate (PEM) the server certificate must chain to' },
     cert: { type: 'string', doc: "this vehicle's certificate (PEM), naming the vehicle id" },
     key: { type: 'string', doc: "this vehicle's private key (PEM, mode 0600)" },
-    engine: { type: 'enum', values: ['matrixai', 'ngtcp2'], default: 'matrixai', doc: 'QUIC implementation' },
+    engine: { type: 'enum', values: ['matrixai', 'ngtcp2'], default: 'ngtcp2', doc: 'QUIC implementation (ngtcp2 = the native addon; matrixai = @matrixai/quic, x64 only)' },
   },
 } as const satisfies Spec;

@@ -56,16 +56,21 @@ export async function probeHandshake(o: HandshakeProbeOptions): Promise<Handshak
   const t0 = o.now();
   const left = () => Math.max(0, o.timeoutMs - (o.now() - t0));
   if (o.signal?.aborted) throw new QuicError('timeout', `${target}: aborted`);
-  const conn = await o.engine.connect({
-    host: o.server.host,
-    port: o.server.port,
-    serverName: o.serverName,
-    alpn: [ALPN],
-    tls: { ...o.tls, verifyPeer: true },
-    idleTimeoutMs: 30_000,
-    keepAliveMs: 0,
-    handshakeTimeoutMs: Math.max(1, left()),
-  });
+  let conn: QuicConnection;
+  try {
+    conn = await o.engine.connect({
+      host: o.server.host,
+      port: o.server.port,
+      serverName: o.serverName,
+      alpn: [ALPN],
+      tls: { ...o.tls, verifyPeer: true },
+      idleTimeoutMs: 30_000,
+      keepAliveMs: 0,
+      handshakeTimeoutMs: Math.max(1, left()),
+    });
+  } catch (err) {
+    throw connectError(err, target, o.timeoutMs);
+  }
   const connectMs = o.now() - t0;
   let closed: CloseInfo | null = null;
   conn.on('close', (info) => (closed = info));
@@ -76,6 +81,22 @@ export async function probeHandshake(o: HandshakeProbeOptions): Promise<Handshak
   } finally {
     if (!closed) await conn.close(CloseCode.normal, 'selftest done').catch(() => undefined);
   }
+}
+
+/**
+ * The engines word failures differently: one wording per cause here, saying which side
+ * refused a certificate (our verifier's messages start with "server certificate" or
+ * "server sent"; matrixai prefixes "refused the server's certificate").
+ */
+function connectError(err: unknown, target: string, timeoutMs: number): unknown {
+  if (!(err instanceof QuicError)) return err;
+  const msg = err.message.startsWith(`${target}: `) ? err.message.slice(target.length + 2) : err.message;
+  if (err.code === 'timeout') return new QuicError('timeout', `${target}: no QUIC handshake within ${(timeoutMs / 1000).toFixed(0)} s (server down or unreachable?)`);
+  if (err.code !== 'tls') return err;
+  const ours = /^refused the server's certificate: (.*)$/s.exec(msg)?.[1] ?? (/^server (certificate|sent)/.test(msg) ? msg : null);
+  return ours !== null
+    ? new QuicError('tls', `${target}: refused the server's certificate: ${ours}`)
+    : new QuicError('tls', `${target}: the server refused this device's certificate: ${msg.replace(/^(the server refused us|peer refused the handshake): /, '')}`);
 }
 
 async function helloWelcome(conn: QuicConnection, o: HandshakeProbeOptions, target: string): Promise<{ frame: Welcome; rttMs: number }> {

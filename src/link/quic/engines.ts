@@ -25,6 +25,13 @@ const factories: Partial<Record<EngineName, (opts: EngineOptions) => QuicEngine>
 
 export const ENGINE_NAMES: readonly EngineName[] = ['matrixai', 'ngtcp2'];
 
+/**
+ * The default on both sides: ngtcp2 passes the whole link suite, follows any number of
+ * path changes per connection, survives long outages and builds for arm64 (where
+ * @matrixai/quic does not exist). Keep src/link/config-spec.ts's default in step.
+ */
+export const DEFAULT_ENGINE: EngineName = 'ngtcp2';
+
 /** Engines this build can create (the conformance suite runs over each). */
 export function availableEngines(): EngineName[] {
   return ENGINE_NAMES.filter((n) => factories[n] !== undefined);
