@@ -7,6 +7,7 @@ import { allDrives, withSyntheticSensors } from './helpers/codec-drive.js';
 import { cborx } from './helpers/codec-cborx.js';
 import { Decoder } from 'cbor-x';
 import { decodeCbor } from '../src/codec/cbor-reader.js';
+import { mulberry32 } from '../src/util/random.js';
 
 const reference = new Decoder({ mapsAsObjects: true, useRecords: false });
 
@@ -168,17 +169,8 @@ describe('hostile batch columns are refused, naming the field', () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32) so a failing mutation can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so a failing mutation can be replayed. */
+const prng = mulberry32;
 
 const INTERESTING = [0x00, 0x01, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x20, 0x3b, 0x5b, 0x7b, 0x80, 0x9b, 0x9f, 0xa0, 0xbb, 0xbf, 0xc2, 0xd8, 0xf4, 0xf6, 0xf7, 0xfa, 0xfb, 0xff];
 

@@ -6,7 +6,7 @@ import { NmeaDecoder } from '../../src/gnss/decoder.js';
 import { FIRST_ROLLOVER } from '../../src/gnss/date.js';
 import { nmeaLine } from '../../src/gnss/lexer.js';
 import type { Fix } from '../../src/gnss/fix.js';
-import { mulberry32 } from '../../src/gnss/sim/generator.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 /** Position-bearing sentences from the real captures, as mutation seeds. */
 function seeds(): string[] {

@@ -1,5 +1,6 @@
 import { nmeaLine } from '../lexer.js';
 import { RouteDriver, type VehicleState } from './route.js';
+import { mulberry32 } from '../../util/random.js';
 
 /**
  * The simulated receiver: a u-blox-like NMEA stream (GN talker for RMC, VTG, GGA, GSA,
@@ -23,17 +24,6 @@ export interface Epoch {
   state: VehicleState;
 }
 
-/** Small seeded PRNG (deterministic simulations and fuzzing). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
