@@ -23,7 +23,7 @@ import {
 } from './engine.js';
 import { loadNative, type NativeDatagram } from './native-loader.js';
 import { Ngtcp2Connection, now, type ConnectionOwner } from './ngtcp2-connection.js';
-import { RouteWatcher } from './route-watch.js';
+import { watchRoute } from './route-watch.js';
 import { createPeerVerifier, type PeerVerifier } from '../tls/verify.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { applyUdpBuffers, DEFAULT_UDP_BUFFER_BYTES, type UdpBuffers } from './udp-buffers.js';
@@ -120,7 +120,7 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
   sockets.set(localPort, sock);
 
   let conn: Ngtcp2Connection | null = null;
-  let watcher: RouteWatcher | null = null;
+  let unwatch: (() => void) | null = null;
   let settle: { resolve: (c: QuicConnection) => void; reject: (e: Error) => void } | null = null;
   const result = new Promise<QuicConnection>((resolve, reject) => (settle = { resolve, reject }));
 
@@ -139,18 +139,14 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
       settle = null;
       const mode = eo.activeMigration === true || eo.activeMigration === undefined ? 'fallback' : eo.activeMigration === false ? 'off' : eo.activeMigration;
       if (mode !== 'off' && opts.localHost === undefined) {
-        watcher =
+        unwatch =
           mode === 'always'
-            ? new RouteWatcher({
-                server: remoteHost,
-                pollMs: eo.routePollMs,
+            ? watchRoute(remoteHost, eo.routePollMs, {
                 onChange: () => migrate(),
                 onSuspect: () => c.hold(ROUTE_HOLD_MS),
                 onSettled: () => c.hold(0),
               })
-            : new RouteWatcher({
-                server: remoteHost,
-                pollMs: eo.routePollMs,
+            : watchRoute(remoteHost, eo.routePollMs, {
                 onSuspect: () => c.pad(),
                 onChange: () => {
                   const rx = c.stats().bytesReceived;
@@ -159,7 +155,6 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
                   }, eo.activeFallbackMs ?? 500).unref();
                 },
               });
-        watcher.start();
       }
     },
     onFailed: (_c, err) => {
@@ -167,7 +162,8 @@ async function connect(opts: ConnectOptions, eo: Ngtcp2EngineOptions): Promise<Q
       settle = null;
     },
     onClosed: () => {
-      watcher?.stop();
+      unwatch?.();
+      unwatch = null;
       setImmediate(closeSockets);
     },
   };

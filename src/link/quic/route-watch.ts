@@ -4,6 +4,10 @@
  * for loss detection. Event-driven through `ip monitor` (netlink) when iproute2 is
  * there, plus a bounded poll of `ip route get SERVER` (or, without iproute2, of the
  * interface address list) as a safety net.
+ *
+ * `watchRoute` shares one watcher per server address among every connection of
+ * the process (one `ip monitor` child and one poll, however many connections: a
+ * fleet simulator or a test holds hundreds).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
@@ -116,4 +120,39 @@ function addressSignature(): string {
     for (const a of addrs ?? []) if (!a.internal) parts.push(`${name}=${a.address}`);
   }
   return parts.sort().join(',');
+}
+
+export type RouteListener = Pick<RouteWatchOptions, 'onChange' | 'onSuspect' | 'onSettled'>;
+
+const sharedWatchers = new Map<string, { watcher: RouteWatcher; listeners: Set<RouteListener> }>();
+
+/** Subscribes to route changes towards `server` (one shared watcher per server and poll interval); returns the unsubscribe. */
+export function watchRoute(server: string, pollMs: number | undefined, listener: RouteListener): () => void {
+  const key = `${server} ${pollMs ?? ''}`;
+  let entry = sharedWatchers.get(key);
+  if (!entry) {
+    const listeners = new Set<RouteListener>();
+    const each = (f: (l: RouteListener) => unknown): void => {
+      for (const l of [...listeners]) f(l);
+    };
+    const watcher = new RouteWatcher({
+      server,
+      pollMs,
+      onChange: async (why) => {
+        await Promise.all([...listeners].map((l) => l.onChange(why)));
+      },
+      onSuspect: () => each((l) => l.onSuspect?.()),
+      onSettled: () => each((l) => l.onSettled?.()),
+    });
+    entry = { watcher, listeners };
+    sharedWatchers.set(key, entry);
+    watcher.start();
+  }
+  const e = entry;
+  e.listeners.add(listener);
+  return () => {
+    if (!e.listeners.delete(listener) || e.listeners.size > 0) return;
+    e.watcher.stop();
+    if (sharedWatchers.get(key) === e) sharedWatchers.delete(key);
+  };
 }
