@@ -1,7 +1,9 @@
 import { CborWriter } from './cbor-writer.js';
 import { decodeCbor, type CborMap } from './cbor-reader.js';
 import { CodecError } from './errors.js';
-import { decodeColumn, MAX_BATCH_RECORDS, writeColumn, writeIntColumn, type Cell } from './columns.js';
+import { MAX_BATCH_RECORDS, type Cell } from './columns.js';
+import { writeColumn, writeIntColumn } from './column-writer.js';
+import { decodeColumn } from './column-reader.js';
 import { fromValues, isMap, toValues, type RecordObject } from './record.js';
 import { appOf, wireOf, type Field, type Schema } from './schema.js';
 
