@@ -15,7 +15,7 @@
  *    in-memory transport.
  * Targets: >= 20k records/s; >= 1,000 vehicles with p99 < 250 ms.
  * Knobs: GS_BENCH_RECORDS (100000), GS_BENCH_VEHICLES (steps, stops at the first
- * miss), GS_BENCH_STEP_S (20), GS_ENGINE (the default engine, ngtcp2; both sides), GS_BENCH_UDP_BUFFERS (server
+ * miss), GS_BENCH_STEP_S (20), GS_BENCH_RAMP (vehicles joining at once, 250), GS_ENGINE (the default engine, ngtcp2; both sides), GS_BENCH_UDP_BUFFERS (server
  * UDP socket buffer sizes in bytes, comma-separated, e.g. "0,4194304": the vehicle
  * steps run once against a server per size, 0 = kernel default; default: the
  * server's own default only).
@@ -48,6 +48,7 @@ import type { RecordPacker } from '../../src/link/core/packing.js';
 const N = Number(process.env.GS_BENCH_RECORDS ?? 100_000);
 const STEPS = (process.env.GS_BENCH_VEHICLES ?? '250,500,1000,2000,3000,4000').split(',').map(Number).filter((n) => n > 0);
 const STEP_S = Number(process.env.GS_BENCH_STEP_S ?? 20);
+const RAMP = Number(process.env.GS_BENCH_RAMP ?? 250);
 const engineName = (process.env.GS_ENGINE ?? DEFAULT_ENGINE) as EngineName;
 const UDP_BUFFERS: (number | undefined)[] = process.env.GS_BENCH_UDP_BUFFERS ? process.env.GS_BENCH_UDP_BUFFERS.split(',').map(Number) : [undefined];
 
@@ -153,14 +154,25 @@ async function vehicles(label: string, mk: (i: number, spool: TimedSpool) => Pro
   try {
     for (const n of steps) {
       const t0 = performance.now();
-      for (let i = vs.length; i < n; i++) {
-        const spool = new TimedSpool(`${(0x10000000 + i).toString(16)}aa`);
-        const link = await mk(i, spool);
-        link.start();
-        vs.push({ link, spool, timer: null });
+      // New vehicles join in waves of RAMP, each online before the next (a fleet ramps up;
+      // thousands of handshakes at once measure a reconnect storm, not steady load).
+      let online = true;
+      for (let i = vs.length; i < n && online; ) {
+        const wave = Math.min(n, i + RAMP);
+        for (; i < wave; i++) {
+          const spool = new TimedSpool(`${(0x10000000 + i).toString(16)}aa`);
+          const link = await mk(i, spool);
+          link.start();
+          vs.push({ link, spool, timer: null });
+        }
+        online = await waitFor(() => vs.every((v) => v.link.state === 'online'), 60_000, 'online').then(() => true, () => false);
       }
-      await waitFor(() => vs.every((v) => v.link.state === 'online'), 180_000, `${n} vehicles online`);
       const setup = (performance.now() - t0) / 1000;
+      if (!online) {
+        const up = vs.filter((v) => v.link.state === 'online').length;
+        console.log(`${label} ${String(n).padStart(5)} vehicles: only ${up} of ${vs.length} online after a wave waited 60 s (connect ${setup.toFixed(1)} s${serverPid ? `, server RSS ${procRssMb(serverPid).toFixed(0)} MB` : ''}; load avg ${loadavg()[0]!.toFixed(1)}): step missed`);
+        break;
+      }
       for (const v of vs) {
         if (v.timer) continue;
         setTimeout(() => {
