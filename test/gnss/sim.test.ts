@@ -135,3 +135,48 @@ describe('sim UART across reopen', () => {
     expect(all.equals(readFileSync(sharedData('gpsd', 'bt451.log')))).toBe(true);
   });
 });
+
+describe('sim receiver in real time (the demo and the sim board)', () => {
+  /** RMC times in the chunks, with the wall clock at delivery. */
+  async function listen(uart: SimUart, ms: number): Promise<{ fixMs: number; atMs: number }[]> {
+    const got: { fixMs: number; atMs: number }[] = [];
+    const port = await uart.open({ path: 'sim', baudRate: 9600 }, {
+      data: (c) => {
+        const m = /\$GNRMC,(\d\d)(\d\d)(\d\d)\.(\d\d)/.exec(c.toString('latin1'));
+        if (!m) return;
+        const now = Date.now();
+        const d = new Date(now);
+        let fixMs = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), +m[1]!, +m[2]!, +m[3]!, +m[4]! * 10);
+        if (fixMs - now > 43_200_000) fixMs -= 86_400_000; // delivered just after midnight
+        got.push({ fixMs, atMs: now });
+      },
+      error: () => {},
+    });
+    await new Promise((r) => setTimeout(r, ms));
+    await port.close();
+    return got;
+  }
+
+  it('reports each epoch just after it, whenever the port was opened (a fix time says when it was measured)', async () => {
+    // open 600 ms into a second: a receiver reports the next whole second's epoch
+    // shortly after it, not the past second's 600 ms late
+    while (Date.now() % 1000 < 550 || Date.now() % 1000 >= 650) await new Promise((r) => setTimeout(r, 5));
+    const got = await listen(new SimUart({ rateHz: 1 }), 2500);
+    expect(got.length).toBeGreaterThanOrEqual(2);
+    for (const g of got) {
+      expect(g.atMs).toBeGreaterThanOrEqual(g.fixMs); // never a fix before its epoch
+      expect(g.atMs - g.fixMs).toBeLessThan(500); // 50 ms after the epoch, with room for a slow timer
+    }
+    for (let i = 1; i < got.length; i++) expect(got[i]!.fixMs - got[i - 1]!.fixMs).toBe(1000);
+  });
+
+  it('after a reopen, skips the epochs that passed while closed instead of bursting them out', async () => {
+    const uart = new SimUart({ rateHz: 10 });
+    await listen(uart, 300);
+    await new Promise((r) => setTimeout(r, 1000));
+    const got = await listen(uart, 400);
+    expect(got.length).toBeGreaterThanOrEqual(1);
+    expect(got.length).toBeLessThanOrEqual(6); // 400 ms at 10 Hz, not the 10 epochs missed while closed as well
+    for (const g of got) expect(g.atMs - g.fixMs).toBeLessThan(1000);
+  });
+});

@@ -71,6 +71,11 @@ export class NmeaGenerator {
     return this.periodMs;
   }
 
+  /** GNSS time of the epoch next() will produce. */
+  get nextTimeMs(): number {
+    return this.t;
+  }
+
   /** The next epoch's sentences; advances the vehicle by one period. */
   next(): Epoch {
     const state = this.driver.state();

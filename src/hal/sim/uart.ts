@@ -17,6 +17,8 @@ export interface SimUartOptions {
 
 const TIMED = /^\$[A-Z]{2}(?:GGA|RMC|GLL|GNS|ZDA),(\d{2})(\d{2})(\d{2})(?:\.(\d{1,3}))?/;
 const DAY = 86_400_000;
+/** How long after its epoch the simulated receiver reports it (real receivers: tens of ms). */
+const OUTPUT_DELAY_MS = 50;
 /** Longest pause a replay keeps (a capture's power-off gaps would stall a demo for hours). */
 const MAX_GAP_MS = 10 * 60_000;
 
@@ -119,13 +121,24 @@ export class SimUart implements Uart {
       if (this.next < bursts.length) port.schedule(0, step);
     } else {
       // The simulated receiver's satellites give it the host's time once, at first open.
-      this.gen ??= new NmeaGenerator({ rateHz: this.opts.rateHz ?? 1, startMs: this.opts.startMs ?? Date.now(), seed: this.opts.seed });
+      // In real time (no startMs, speed 1) it then behaves like a receiver locked to GNSS
+      // time: each epoch's report leaves OUTPUT_DELAY_MS after the epoch itself, so a
+      // fix's time says when it was measured, and timers cannot make it drift.
+      const live = this.opts.startMs === undefined && speed === 1;
+      const rateHz = this.opts.rateHz ?? 1;
+      this.gen ??= new NmeaGenerator({ rateHz, startMs: this.opts.startMs ?? Math.ceil(Date.now() / (1000 / rateHz)) * (1000 / rateHz), seed: this.opts.seed });
       const gen = this.gen;
+      const untilNext = (): number => {
+        if (!live) return gen.period / speed;
+        // Epochs that passed while the port was closed (or the loop stalled) were never heard.
+        while (gen.nextTimeMs + OUTPUT_DELAY_MS + gen.period < Date.now()) gen.next();
+        return Math.max(0, gen.nextTimeMs + OUTPUT_DELAY_MS - Date.now());
+      };
       const step = (): number => {
         port.deliver(Buffer.from(gen.next().text, 'latin1'));
-        return gen.period / speed;
+        return untilNext();
       };
-      port.schedule(0, step);
+      port.schedule(live ? untilNext() : 0, step);
     }
     return Promise.resolve(port);
   }
