@@ -10,7 +10,7 @@ export interface SpoolOptions {
   segmentBytes?: number;
   /** bound of all segment files together (default 64 MiB, at least 4 segments) */
   capacityBytes?: number;
-  /** records become durable at most this long after append (default 1000 ms) */
+  /** records become durable, and the link may send them, at most this long after append (default 500 ms) */
   commitIntervalMs?: number;
   /** ... or as soon as this many bytes are waiting (default 256 KiB; at most ringBytes / 2) */
   commitBytes?: number;
@@ -35,7 +35,7 @@ export type ResolvedOptions = Required<Omit<SpoolOptions, 'clock' | 'log' | 'sta
 export const spoolDefaults = {
   segmentBytes: 4 * 1024 * 1024,
   capacityBytes: 64 * 1024 * 1024,
-  commitIntervalMs: 1000,
+  commitIntervalMs: 500,
   commitBytes: 256 * 1024,
   fsync: 'group',
   ringBytes: 2 * 1024 * 1024,

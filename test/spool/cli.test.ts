@@ -106,7 +106,7 @@ describe('spool config section', () => {
     const { spoolSpec } = await import('../../src/spool/config-spec.js');
     const { spoolOptionsFromConfig, resolveOptions } = await import('../../src/spool/options.js');
     const c = validate(spoolSpec, { dir: '/tmp/sp' }, 'vehicle.json', 'spool');
-    expect(c).toEqual({ dir: '/tmp/sp', segmentBytes: 4194304, capacityBytes: 67108864, commitIntervalMs: 1000, commitBytes: 262144, fsync: 'group', ringBytes: 2097152 });
+    expect(c).toEqual({ dir: '/tmp/sp', segmentBytes: 4194304, capacityBytes: 67108864, commitIntervalMs: 500, commitBytes: 262144, fsync: 'group', ringBytes: 2097152 });
     expect(() => resolveOptions(spoolOptionsFromConfig(c))).not.toThrow();
     expect(() => validate(spoolSpec, { fsync: 'sometimes' }, 'vehicle.json', 'spool')).toThrow(/vehicle.json: key 'spool.fsync': expected one of "group", "always"/);
     expect(() => validate(spoolSpec, { capcity: 1 }, 'vehicle.json', 'spool')).toThrow(/key 'spool.capcity': unknown key/);
