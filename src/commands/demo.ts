@@ -20,7 +20,9 @@ spooling every record and streaming it over QUIC. Shows a live progress line
 
 Options:
   --duration S   stop by itself after S seconds and print a JSON summary
-                 (records taken, stored, duplicates, lost)
+                 (records taken, stored, duplicates, lost; for the generated drive in
+                 real time also fixToStoredMs: p50/p99/max from a fix's GNSS time to
+                 the server's database commit)
   --nmea FILE    replay this raw NMEA capture instead of the generated drive
   --speed N      replay/generate N times faster (default 1)
   --dir DIR      where the CA, certificates, spool and database go (default ./var/demo);
@@ -104,7 +106,7 @@ export const demoCommand: Command = {
           board: 'sim',
           log: { level: 'warn' },
           sampling: { minPeriodS: 1 },
-          spool: { dir: join(dir, 'spool'), commitIntervalMs: 250 },
+          spool: { dir: join(dir, 'spool') },
           server: { address: `127.0.0.1:${server.port}`, serverName: 'localhost', ca: 'ca/ca.pem', cert: `ca/devices/${VEHICLE}.pem`, key: `ca/devices/${VEHICLE}.key`, engine },
         },
         null,
@@ -149,6 +151,8 @@ export const demoCommand: Command = {
     const code = await server.exited;
     const store = Store.openReadOnly(join(dir, 'server.db'));
     const st = store.stats().find((s) => s.device === VEHICLE);
+    // A live drive (generated, real time): how old each fix was when the server committed it.
+    const ages = values.nmea === undefined && (speed ?? 1) === 1 ? store.fixAges(VEHICLE) : [];
     store.close();
     const stored = st?.records ?? 0;
     const summary = {
@@ -160,6 +164,7 @@ export const demoCommand: Command = {
       inSpool: backlog,
       lost: counters.spooled - stored - backlog,
       handshakes: st?.handshakes ?? 0,
+      ...(ages.length > 0 ? { fixToStoredMs: { p50: ages[Math.floor(ages.length / 2)], p99: ages[Math.min(ages.length - 1, Math.floor(ages.length * 0.99))], max: ages[ages.length - 1] } } : {}),
       serverExit: code,
       dir,
     };

@@ -252,6 +252,11 @@ export class Store {
     }));
   }
 
+  /** Each stored record's age at the group commit that stored it (received_ms - time_ms: from the fix's GNSS time), ascending. */
+  fixAges(device: string): number[] {
+    return this.db.prepare('SELECT received_ms - time_ms FROM records WHERE device = ? ORDER BY 1').pluck().all(device) as number[];
+  }
+
   /** Every stored seq of a device (tests and the demo summary). */
   seqs(device: string, spool?: string): number[] {
     const q = spool
