@@ -1,4 +1,4 @@
-// Node-API glue: exposes gq::Conn as `Connection` plus `decodeCid`. Every
+// Node-API glue: exposes gq::Conn as `Connection` plus `decodeCid` and `statelessReset`. Every
 // function validates its arguments and throws a TypeError naming what was wrong.
 #include <node_api.h>
 #include <ngtcp2/ngtcp2.h>
@@ -101,6 +101,17 @@ napi_value mk_bool(napi_env env, bool b) {
   NAPI(napi_get_boolean(env, b, &v));
   return v;
 }
+// An optional secret of 16 to 64 bytes (a Uint8Array), empty when absent.
+std::vector<uint8_t> opt_key(napi_env env, napi_value obj, const char *key) {
+  napi_value v = get(env, obj, key);
+  if (is_type(env, v, napi_undefined) || is_type(env, v, napi_null)) return {};
+  const uint8_t *p;
+  size_t n;
+  bytes(env, v, &p, &n, key);
+  if (n < 16 || n > 64) throw Err(std::string(key) + " must be 16 to 64 bytes");
+  return std::vector<uint8_t>(p, p + n);
+}
+
 napi_value mk_buf(napi_env env, const uint8_t *p, size_t n) {
   napi_value v;
   void *out;
@@ -213,6 +224,7 @@ napi_value Ctor(napi_env env, napi_callback_info info) {
     cfg.outage_probe_ms = (uint64_t)opt_num(env, o, "outageProbeMs", 800);
     cfg.disable_active_migration = opt_bool(env, o, "disableActiveMigration", false);
     cfg.qlog_dir = opt_str(env, o, "qlogDir");
+    cfg.reset_key = opt_key(env, o, "resetKey");
     cfg.local.host = str(env, get(env, o, "localHost"), "localHost");
     cfg.local.port = (uint16_t)num(env, get(env, o, "localPort"), "localPort");
     cfg.remote.host = str(env, get(env, o, "remoteHost"), "remoteHost");
@@ -450,6 +462,7 @@ napi_value Info(napi_env env, napi_callback_info info) {
     set(env, o, "bytesReceived", mk_num(env, (double)c->bytes_recv()));
     set(env, o, "pathChanges", mk_num(env, (double)c->path_changes()));
     set(env, o, "outage", mk_bool(env, c->in_outage()));
+    set(env, o, "statelessReset", mk_bool(env, c->stateless_reset_received()));
     Addr r = c->remote(), l = c->local();
     set(env, o, "remoteHost", mk_str(env, r.host));
     set(env, o, "remotePort", mk_num(env, r.port));
@@ -532,6 +545,26 @@ napi_value DecodeCid(napi_env env, napi_callback_info info) {
   });
 }
 
+// statelessReset(resetKey, packet, dcidLen) -> Buffer | null: the Stateless Reset
+// answering a short-header packet for a connection ID we do not know (see conn.h).
+napi_value StatelessReset(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args a = args(env, info);
+    const uint8_t *k, *p;
+    size_t kn, n;
+    bytes(env, a.argv[0], &k, &kn, "resetKey");
+    bytes(env, a.argv[1], &p, &n, "packet");
+    size_t dcidlen = (size_t)num(env, a.argv[2], "dcid length");
+    std::vector<uint8_t> out = gq::stateless_reset(std::vector<uint8_t>(k, k + kn), p, n, dcidlen);
+    if (out.empty()) {
+      napi_value nul;
+      NAPI(napi_get_null(env, &nul));
+      return nul;
+    }
+    return mk_buf(env, out.data(), out.size());
+  });
+}
+
 napi_value Version(napi_env env, napi_callback_info) {
   return guard(env, [&]() -> napi_value {
     const ngtcp2_info *i = ngtcp2_version(0);
@@ -570,6 +603,8 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_value fn;
     NAPI(napi_create_function(env, "decodeCid", NAPI_AUTO_LENGTH, DecodeCid, nullptr, &fn));
     set(env, exports, "decodeCid", fn);
+    NAPI(napi_create_function(env, "statelessReset", NAPI_AUTO_LENGTH, StatelessReset, nullptr, &fn));
+    set(env, exports, "statelessReset", fn);
     NAPI(napi_create_function(env, "version", NAPI_AUTO_LENGTH, Version, nullptr, &fn));
     set(env, exports, "version", fn);
     return exports;

@@ -32,9 +32,13 @@ void rand_cb(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *) {
 int get_new_cid_cb(ngtcp2_conn *, ngtcp2_cid *cid, uint8_t *token, size_t cidlen, void *ud) {
   if (gnutls_rnd(GNUTLS_RND_RANDOM, cid->data, cidlen) != 0) return NGTCP2_ERR_CALLBACK_FAILURE;
   cid->datalen = cidlen;
-  if (gnutls_rnd(GNUTLS_RND_RANDOM, token, NGTCP2_STATELESS_RESET_TOKENLEN) != 0)
-    return NGTCP2_ERR_CALLBACK_FAILURE;
+  if (!self(ud)->token_for(cid->data, cidlen, token)) return NGTCP2_ERR_CALLBACK_FAILURE;
   self(ud)->new_cid(cid);
+  return 0;
+}
+
+int recv_reset_cb(ngtcp2_conn *, const ngtcp2_pkt_stateless_reset *, void *ud) {
+  self(ud)->on_stateless_reset();
   return 0;
 }
 
@@ -209,6 +213,7 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
   cb.rand = rand_cb;
   cb.get_new_connection_id = get_new_cid_cb;
   cb.remove_connection_id = remove_cid_cb;
+  cb.recv_stateless_reset = recv_reset_cb;
   cb.update_key = ngtcp2_crypto_update_key_cb;
   cb.path_validation = path_validation_cb;
   cb.stream_reset = stream_reset_cb;
@@ -268,8 +273,8 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
     open_qlog(hd.dcid);
     params.original_dcid = hd.dcid;
     params.stateless_reset_token_present = 1;
-    if (gnutls_rnd(GNUTLS_RND_RANDOM, params.stateless_reset_token, NGTCP2_STATELESS_RESET_TOKENLEN) != 0)
-      throw std::runtime_error("gnutls_rnd failed");
+    if (!token_for(scid.data, scid.datalen, params.stateless_reset_token))
+      throw std::runtime_error("stateless reset token failed");
     odcid_hex_ = hex(hd.dcid.data, hd.dcid.datalen);
     rv = ngtcp2_conn_server_new(&conn_, &hd.scid, &scid, &path, hd.version, &cb, &settings, &params,
                                 nullptr, this);
@@ -288,6 +293,38 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
   if (cfg.keep_alive_ms) ngtcp2_conn_set_keep_alive_timeout(conn_, cfg.keep_alive_ms * NGTCP2_MILLISECONDS);
   last_rx_ts_ = settings.initial_ts;
   ngtcp2_connection_close_error_default(&last_ccerr_);
+}
+
+bool reset_token(const std::vector<uint8_t> &reset_key, const uint8_t *cid, size_t cidlen, uint8_t *token) {
+  if (reset_key.empty()) return false;
+  uint8_t mac[32];
+  if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, reset_key.data(), reset_key.size(), cid, cidlen, mac) != 0) return false;
+  memcpy(token, mac, NGTCP2_STATELESS_RESET_TOKENLEN);
+  return true;
+}
+
+std::vector<uint8_t> stateless_reset(const std::vector<uint8_t> &reset_key, const uint8_t *pkt, size_t pktlen, size_t dcidlen) {
+  // ngtcp2 makes the first byte from rand[0] too: at least NGTCP2_MIN_STATELESS_RESET_RANDLEN
+  // (5) random bytes, then the token: 21 bytes, the least RFC 9000 allows
+  constexpr size_t kMin = NGTCP2_MIN_STATELESS_RESET_RANDLEN + NGTCP2_STATELESS_RESET_TOKENLEN;
+  std::vector<uint8_t> out;
+  if (pktlen <= kMin || pktlen < 1 + dcidlen || (pkt[0] & 0x80) != 0) return out;
+  uint8_t token[NGTCP2_STATELESS_RESET_TOKENLEN];
+  if (!reset_token(reset_key, pkt + 1, dcidlen, token)) return out;
+  size_t total = pktlen - 1 < 43 ? pktlen - 1 : 43;  // below pkt's size; 43 looks like a small 1-RTT packet
+  size_t randlen = total - NGTCP2_STATELESS_RESET_TOKENLEN;
+  std::vector<uint8_t> rnd(randlen);
+  if (gnutls_rnd(GNUTLS_RND_NONCE, rnd.data(), rnd.size()) != 0) return out;
+  out.resize(total);
+  ngtcp2_ssize n = ngtcp2_pkt_write_stateless_reset(out.data(), out.size(), token, rnd.data(), rnd.size());
+  if (n < 0) out.clear();
+  else out.resize((size_t)n);
+  return out;
+}
+
+bool Conn::token_for(const uint8_t *cid, size_t cidlen, uint8_t *token) {
+  if (cfg_.server && !cfg_.reset_key.empty()) return reset_token(cfg_.reset_key, cid, cidlen, token);
+  return gnutls_rnd(GNUTLS_RND_RANDOM, token, NGTCP2_STATELESS_RESET_TOKENLEN) == 0;
 }
 
 Conn::~Conn() {

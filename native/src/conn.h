@@ -49,7 +49,21 @@ struct ConnConfig {
   uint64_t outage_probe_ms = 800;
   Addr local, remote;
   std::string qlog_dir;  // write <dir>/<odcid>.sqlog (qlog JSON-SEQ) when set
+  // Server: the stateless reset token of each connection ID we issue is
+  // HMAC-SHA256(reset_key, cid)[0..16), so a restarted server holding the same key
+  // can reset connections it no longer knows (RFC 9000 10.3). Empty: random tokens.
+  std::vector<uint8_t> reset_key;
 };
+
+// The stateless reset token reset_key gives connection ID cid (false: no key, or HMAC failed).
+bool reset_token(const std::vector<uint8_t> &reset_key, const uint8_t *cid, size_t cidlen, uint8_t *token);
+
+// A Stateless Reset answering pkt (a short-header packet for connection ID dcid we do
+// not know): smaller than pkt so two endpoints cannot loop, at least the 21 bytes RFC
+// 9000 10.3 asks, at most 43, random-padded to look like any short-header packet.
+// Empty when pkt is too short to answer with a smaller packet (<= 21 bytes) or there
+// is no key.
+std::vector<uint8_t> stateless_reset(const std::vector<uint8_t> &reset_key, const uint8_t *pkt, size_t pktlen, size_t dcidlen);
 
 enum EventType {
   EV_HANDSHAKE = 1,      // handshake completed (server: client authenticated)
@@ -149,6 +163,9 @@ class Conn {
   uint64_t path_changes() const { return path_changes_; }
   bool handshake_done() const;
   bool in_outage() const { return outage_; }
+  // The peer sent a Stateless Reset: it no longer holds this connection (restarted?).
+  bool stateless_reset_received() const { return reset_received_; }
+  void on_stateless_reset() { reset_received_ = true; }
   void close_error(uint64_t *code, std::string *reason, int *type) const;
   int last_liberr() const { return last_err_; }
   int tls_alert() const;
@@ -164,6 +181,8 @@ class Conn {
   void on_handshake_completed();
   void keylog(const char *label, const gnutls_datum_t *secret);
   bool is_server() const { return cfg_.server; }
+  // A stateless reset token for connection ID cid: from cfg.reset_key (server) or random.
+  bool token_for(const uint8_t *cid, size_t cidlen, uint8_t *token);
   void new_cid(const ngtcp2_cid *cid);
   void retired_cid(const ngtcp2_cid *cid);
 
@@ -185,6 +204,7 @@ class Conn {
   uint64_t bytes_sent_ = 0, bytes_recv_ = 0, path_changes_ = 0;
   uint64_t last_rx_ts_ = 0;
   bool outage_ = false;
+  bool reset_received_ = false;
   int last_err_ = 0;
   ngtcp2_connection_close_error last_ccerr_;
   bool ccerr_set_ = false;

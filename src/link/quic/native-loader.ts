@@ -67,6 +67,8 @@ export interface NativeInfo {
   bytesReceived: number;
   pathChanges: number;
   outage: boolean;
+  /** The peer sent a Stateless Reset (it no longer holds this connection). */
+  statelessReset: boolean;
   remoteHost: string;
   remotePort: number;
   localHost: string;
@@ -99,6 +101,8 @@ export interface NativeConnectionOptions {
   disableActiveMigration?: boolean;
   /** Write qlog (JSON-SEQ) per connection into this directory. */
   qlogDir?: string;
+  /** Server: key of the stateless reset tokens (16-64 bytes); absent: random tokens. */
+  resetKey?: Uint8Array;
   localHost: string;
   localPort: number;
   remoteHost: string;
@@ -135,6 +139,8 @@ export interface NativeConnection {
 export interface NativeBinding {
   Connection: new (opts: NativeConnectionOptions, initialPacket: Uint8Array | null, nowMs: number) => NativeConnection;
   decodeCid(pkt: Uint8Array, shortDcidLen: number): { version: number; dcid: string; scid: string; long: boolean; supported: boolean } | null;
+  /** The Stateless Reset answering a short-header packet for an unknown connection ID (null: too short to answer). */
+  statelessReset(resetKey: Uint8Array, pkt: Uint8Array, dcidLen: number): Buffer | null;
   version(): string;
 }
 

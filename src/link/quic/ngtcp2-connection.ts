@@ -347,6 +347,12 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
     let err: QuicError;
     switch (st) {
       case NativeStatus.Draining: {
+        if (info.statelessReset) {
+          const reason = 'stateless reset: the peer no longer holds this connection (restarted?)';
+          close = { code: 0, app: false, reason, by: 'peer' };
+          err = new QuicError('closed', reason);
+          break;
+        }
         close = { code: info.closeCode, app: info.closeType === 1, reason: info.closeReason || (info.closeType === 1 ? '' : describeCloseCode(info.closeCode)), by: 'peer' };
         err = this.errorFromPeerClose(info.closeType, info.closeCode, info.closeReason);
         break;

@@ -8,6 +8,7 @@
  * Server side: routes datagrams by destination connection ID, so a device keeps
  * its connection through any number of address changes.
  */
+import { createHmac } from 'node:crypto';
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -36,6 +37,18 @@ const MAX_PENDING = 512;
 const ROUTE_HOLD_MS = 100;
 /** Keep a socket we migrated away from open this long for late packets. */
 const OLD_SOCKET_GRACE_MS = 5000;
+/** Stateless resets the server sends per second at most (each answers one packet, and is smaller). */
+const RESETS_PER_S = 2000;
+
+/**
+ * The server's stateless reset key, derived from its TLS private key: the same after a
+ * restart (so a restarted server resets the connections its predecessor held and their
+ * devices reconnect at once instead of waiting for a timeout), secret as long as the
+ * key is, and different for every server key.
+ */
+export function resetKeyOf(serverKeyPem: string): Buffer {
+  return createHmac('sha256', serverKeyPem).update('geostream/1.0 QUIC stateless reset key').digest();
+}
 
 export interface Ngtcp2EngineOptions {
   /** Where the server's socket-buffer warning goes (once per process). */
@@ -269,6 +282,11 @@ export class Ngtcp2Server implements QuicServer {
   private readonly verifier: PeerVerifier | undefined;
   /** Datagrams dropped because they were not QUIC for any connection we know. */
   dropped = 0;
+  /** Stateless resets sent (short-header packets for connections this process does not hold). */
+  resets = 0;
+  private readonly resetKey: Buffer;
+  private resetBudget = RESETS_PER_S;
+  private resetRefill = 0;
   handshakes = 0;
   handshakeErrors = 0;
   private closedPathChanges = 0;
@@ -280,6 +298,7 @@ export class Ngtcp2Server implements QuicServer {
   ) {
     const verifyClients = (opts.requireClientCert ?? true) && opts.tls.verifyPeer !== false;
     this.verifier = verifyClients ? createPeerVerifier({ caPem: opts.tls.ca, peer: 'client', revoked: opts.tls.revoked }) : undefined;
+    this.resetKey = resetKeyOf(opts.tls.key);
     const a = sock.address();
     this.address = { host: a.address, port: a.port };
     sock.on('message', (msg, rinfo) => this.onMessage(msg, { host: rinfo.address, port: rinfo.port }));
@@ -297,10 +316,10 @@ export class Ngtcp2Server implements QuicServer {
   }
 
   /** Operations: handshakes, refusals, dropped datagrams, path changes (open and closed connections). */
-  stats(): { handshakes: number; handshakeErrors: number; dropped: number; open: number; pathChanges: number } {
+  stats(): { handshakes: number; handshakeErrors: number; dropped: number; resets: number; open: number; pathChanges: number } {
     let pathChanges = this.closedPathChanges;
     for (const c of this.conns) pathChanges += c.stats().pathChanges;
-    return { handshakes: this.handshakes, handshakeErrors: this.handshakeErrors, dropped: this.dropped, open: this.conns.size, pathChanges };
+    return { handshakes: this.handshakes, handshakeErrors: this.handshakeErrors, dropped: this.dropped, resets: this.resets, open: this.conns.size, pathChanges };
   }
 
   async close(code = 0, reason = 'server shutting down'): Promise<void> {
@@ -328,7 +347,8 @@ export class Ngtcp2Server implements QuicServer {
     }
     const known = this.routes.get(hd.dcid);
     if (known) return known.receive(msg, this.address, from);
-    if (!hd.long || !hd.supported || this.pending >= MAX_PENDING) {
+    if (!hd.long) return this.reset(msg, from);
+    if (!hd.supported || this.pending >= MAX_PENDING) {
       this.dropped++;
       return;
     }
@@ -346,6 +366,7 @@ export class Ngtcp2Server implements QuicServer {
           requireClientCert: this.opts.requireClientCert !== false,
           keyLogFile: keyLog(this.opts.keyLogFile),
           qlogDir: qlogDir(),
+          resetKey: this.resetKey,
           alpn: this.opts.alpn,
           idleTimeoutMs: this.opts.idleTimeoutMs,
           keepAliveMs: this.opts.keepAliveMs,
@@ -371,6 +392,25 @@ export class Ngtcp2Server implements QuicServer {
     this.pending++;
     this.conns.add(conn);
     conn.receive(msg, this.address, from);
+  }
+
+  /**
+   * A short-header packet for a connection we do not hold (ours before a restart, or one
+   * we closed): a Stateless Reset tells its sender at once (RFC 9000 10.3), rate-limited.
+   */
+  private reset(msg: Buffer, from: Address): void {
+    this.dropped++;
+    const t = now();
+    if (t - this.resetRefill >= 1000) {
+      this.resetBudget = RESETS_PER_S;
+      this.resetRefill = t;
+    }
+    if (this.resetBudget <= 0) return;
+    const d = loadNative().statelessReset(this.resetKey, msg, SCID_LEN);
+    if (!d) return;
+    this.resetBudget--;
+    this.resets++;
+    this.send({ data: d, localHost: this.address.host, localPort: this.address.port, remoteHost: from.host, remotePort: from.port });
   }
 
   private owner(from: Address): ConnectionOwner {
