@@ -1,18 +1,20 @@
 #!/usr/bin/env node
-import { commands } from './commands/index.js';
+import { commands, loadCommand } from './commands/index.js';
 import type { CliIO } from './commands/command.js';
 import { ConfigError, UsageError, errorMessage } from './errors.js';
 import { VERSION } from './version.js';
 
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+/** The top-level usage (imports every command's module for its summary). */
+async function usage(): Promise<string> {
+  const all = await Promise.all(commands.map(loadCommand));
+  const width = Math.max(...all.map((c) => c.name.length)) + 2;
   return [
     'Usage: geostream <command> [options]',
     '',
     'Vehicle telematics agent and fleet ingest server.',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...all.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     "Run 'geostream <command> --help' for a command's options.",
     'Exit codes: 0 ok, 1 failure, 2 usage or config error.',
@@ -23,12 +25,12 @@ function usage(): string {
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
-    io.stderr.write(`${usage()}\n`);
+    io.stderr.write(`${await usage()}\n`);
     return 2;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
-    const target = rest[0] && commands.find((c) => c.name === rest[0]);
-    io.stdout.write(`${target ? target.usage : usage()}\n`);
+    const target = rest[0] ? commands.find((c) => c.name === rest[0]) : undefined;
+    io.stdout.write(`${target ? (await loadCommand(target)).usage : await usage()}\n`);
     return 0;
   }
   if (name === '--version' || name === '-V') {
@@ -38,11 +40,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   const cmd = commands.find((c) => c.name === name);
   try {
     if (!cmd) throw new UsageError(`unknown command '${name}'`);
+    const command = await loadCommand(cmd);
     if (rest[0] === '--help' || rest[0] === '-h') {
-      io.stdout.write(`${cmd.usage}\n`);
+      io.stdout.write(`${command.usage}\n`);
       return 0;
     }
-    return await cmd.run(rest, io);
+    return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`geostream${cmd ? ` ${cmd.name}` : ''}: ${err.message}\nRun 'geostream ${cmd ? `${cmd.name} ` : ''}--help' for usage.\n`);

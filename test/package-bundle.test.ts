@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers/shared.js';
 // @ts-expect-error plain JavaScript build script
 import { addonPlugin } from '../scripts/package/bundle.mjs';
+// @ts-expect-error plain JavaScript build script
+import { ADDONS } from '../scripts/package/addons.mjs';
 
 async function bundleText(entry: string, arch: string, staged: { name: string }[]): Promise<string> {
   const r = await build({ entryPoints: [entry], bundle: true, write: false, platform: 'node', format: 'cjs', logLevel: 'silent', plugins: [addonPlugin(arch, staged)] });
@@ -31,5 +33,26 @@ describe('addon routing in the bundle', () => {
     const text = await bundleText(join(repoRoot, 'test', 'fixtures', 'package', 'addons-entry.ts'), 'arm64', [{ name: 'serialport' }]);
     expect(text).toContain('@matrixai/quic (QUIC engine "matrixai") is not available in this executable: it has no linux-arm64 build; use the ngtcp2 engine');
     expect(text).toMatch(/native addon "' \+ name \+ '" is not built into this executable for linux-arm64/);
+  });
+});
+
+describe('what `geostream run` evaluates (agent RSS, issue 8)', () => {
+  it('the agent reaches the server, SQLite, the X.509 CA code and @matrixai/quic only through dynamic imports', async () => {
+    const r = await build({ entryPoints: [join(repoRoot, 'src', 'cli.ts')], bundle: true, write: false, metafile: true, platform: 'node', format: 'cjs', logLevel: 'silent', plugins: [addonPlugin('x64', ADDONS)] });
+    const inputs = r.metafile.inputs;
+    // A bundled module runs at start when a static import or require chain reaches it from
+    // the entry or from the command's module; a dynamic import defers it to first use.
+    const eager = new Set<string>();
+    const visit = (path: string): void => {
+      if (eager.has(path) || !inputs[path]) return;
+      eager.add(path);
+      for (const i of inputs[path]!.imports) if (i.kind !== 'dynamic-import') visit(i.path);
+    };
+    visit('src/cli.ts');
+    expect(eager.has('src/commands/run.ts')).toBe(false);
+    visit('src/commands/run.ts');
+    expect(eager.has('src/agent.ts')).toBe(true);
+    const heavy = [...eager].filter((p) => /node_modules\/(better-sqlite3|@matrixai\/quic|@peculiar\/x509)\/|^src\/(server\/|link\/tls\/ca\.ts|link\/quic\/matrixai\.ts|selftest\/)/.test(p));
+    expect(heavy).toEqual([]);
   });
 });

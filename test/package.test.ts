@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildExe, runExe, runScript, type Arch } from './helpers/exe.js';
 import { repoRoot } from './helpers/shared.js';
+import { unitEnvironment } from './helpers/unit-env.js';
 
 const ARCHES: Arch[] = ['x64', 'arm64'];
 const ELF_MACHINE: Record<Arch, number> = { x64: 0x3e, arm64: 0xb7 };
@@ -34,6 +35,18 @@ describe.each(ARCHES)('packaged executable for linux-%s', (arch) => {
     const r = await runExe(arch, exes[arch], ['version']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(new RegExp(`^geostream \\d+\\.\\d+\\.\\d+ \\(node v22\\.\\d+\\.\\d+, linux-${arch}\\)\\n$`));
+  });
+
+  it("honours the systemd unit's NODE_OPTIONS (jitless, 1 MB semi-spaces: agent RSS, issue 8)", async () => {
+    const options = unitEnvironment().NODE_OPTIONS ?? '';
+    const probe = join(repoRoot, 'test', 'fixtures', 'package', 'options-probe.cjs');
+    const r = await runExe(arch, exes[arch], ['version'], { env: { ...process.env, NODE_OPTIONS: `${options} --require ${probe}` } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^geostream \d/);
+    const seen = JSON.parse(/^options-probe (.*)$/m.exec(r.stderr)?.[1] ?? 'null') as { webAssembly: string; newSpaceBytes: number } | null;
+    expect(seen, `the probe did not run: NODE_OPTIONS ignored?\n${r.stderr}`).not.toBeNull();
+    expect(seen!.webAssembly).toBe('undefined'); // --jitless turns WebAssembly off
+    expect(seen!.newSpaceBytes).toBeLessThanOrEqual(2 * 1024 * 1024); // two 1 MB semi-spaces (default grows to 32 MB)
   });
 
   it("each package's own loader (bindings, node-gyp-build, quiche.js) gets its addon inside the executable", async () => {

@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './helpers/shared.js';
+import { unitEnvironment } from './helpers/unit-env.js';
 
 const unit = readFileSync(join(repoRoot, 'packaging', 'geostream.service'), 'utf8');
 const settings = (key: string): string[] =>
@@ -25,6 +26,12 @@ function unitInTempRoot(): { dir: string; file: string } {
 }
 
 describe('packaging/geostream.service', () => {
+  it("gives the agent its V8 options (NODE_OPTIONS: --jitless, --max-semi-space-size=1; agent RSS, issue 8)", () => {
+    const options = (unitEnvironment().NODE_OPTIONS ?? '').split(/\s+/);
+    expect(options).toContain('--jitless');
+    expect(options).toContain('--max-semi-space-size=1');
+  });
+
   it('passes systemd-analyze verify', () => {
     const { dir, file } = unitInTempRoot();
     try {

@@ -120,6 +120,8 @@ export async function bundle(arch, stage, staged, version, entryPoint = join(rep
     target: 'node22',
     minifySyntax: true,
     minifyWhitespace: true,
+    minifyIdentifiers: true,
+    keepNames: true,
     legalComments: 'none',
     logLevel: 'warning',
     // A missing export or a require esbuild cannot follow is a broken executable: fail the build.

@@ -1,15 +1,15 @@
 /**
- * The engine registry: one row per QuicEngine implementation, static imports only
- * (everything bundles into one executable). The ngtcp2 engine loads its addon
- * through src/link/quic/native-loader.ts on first listen/connect.
+ * The engine registry: one row per QuicEngine implementation (everything bundles into
+ * one executable: static imports, or a dynamic import of a literal path). The ngtcp2
+ * engine loads its addon through src/link/quic/native-loader.ts on first listen/connect.
  *
- * Note for packaging: @matrixai/quic loads its native part when first imported and
- * has no linux-arm64 build, so an arm64 bundle must swap matrixai.ts for a stub
- * (esbuild alias) or importing this file fails there.
+ * @matrixai/quic loads its native part (3 MB) and about 200 KiB of JavaScript when first
+ * imported, so its engine is imported on its first listen/connect, not with this file:
+ * an agent or server on the default engine never loads it (agent RSS, issue 8). It has
+ * no linux-arm64 build; scripts/package/bundle.mjs swaps its binding for a stub there.
  */
 import type { Logger } from '../../log.js';
-import { QuicError, type QuicEngine } from './engine.js';
-import { MatrixaiEngine } from './matrixai.js';
+import { QuicError, type ConnectOptions, type ListenOptions, type QuicEngine } from './engine.js';
 import { createNgtcp2Engine } from './ngtcp2.js';
 
 export type EngineName = QuicEngine['name'];
@@ -18,8 +18,19 @@ export interface EngineOptions {
   log?: Logger;
 }
 
+/** A QuicEngine that imports its module on first use. */
+function lazyEngine(name: EngineName, load: () => Promise<QuicEngine>): QuicEngine {
+  let engine: Promise<QuicEngine> | null = null;
+  const get = (): Promise<QuicEngine> => (engine ??= load());
+  return {
+    name,
+    listen: async (o: ListenOptions) => (await get()).listen(o),
+    connect: async (o: ConnectOptions) => (await get()).connect(o),
+  };
+}
+
 const factories: Partial<Record<EngineName, (opts: EngineOptions) => QuicEngine>> = {
-  matrixai: (opts) => new MatrixaiEngine(opts),
+  matrixai: (opts) => lazyEngine('matrixai', async () => new (await import('./matrixai.js')).MatrixaiEngine(opts)),
   ngtcp2: (opts) => createNgtcp2Engine(opts.log ? { log: opts.log } : {}),
 };
 
