@@ -20,6 +20,7 @@ import { buildExe, type Arch } from '../helpers/exe.js';
 import Database from 'better-sqlite3';
 import { repoRoot } from '../helpers/shared.js';
 import { unitEnvironment } from '../helpers/unit-env.js';
+import { spoolDefaults } from '../../src/spool/options.js';
 
 const NODE_VERSION = /NODE_VERSION = '([\d.]+)'/.exec(readFileSync(join(repoRoot, 'scripts', 'package', 'config.mjs'), 'utf8'))![1]!;
 const cache = process.env.GEOSTREAM_CACHE ?? join(homedir(), '.cache', 'geostream');
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
     for (const [label, vehicle, env] of [[unitLabel, 'TRUCK-BENCH-UNIT', asUnit], [bareLabel, 'TRUCK-BENCH-BARE', bare]] as const) {
       const r = await agentRun(server, { arch: 'x64', exe: exes.x64, vehicle, env, ms: startMs, speed: 1, steadyMs: 10_000 });
       const target = vehicle === 'TRUCK-BENCH-UNIT' ? ` (<= 1000 ms ${targetMet(r.firstStoredMs <= 1000)})` : '';
-      console.log(`agent linux-x64 ${label}, ${startMs / 1000} s in real time: first record taken ${fmt(r.firstTakenMs, 0)} ms, first record stored by the server ${fmt(r.firstStoredMs, 0)} ms after start${target} (a record is sent once the spool made it durable: spool.commitIntervalMs, 1000 ms by default, is in the second figure); RSS ${mb(r.steady)} MB, peak ${mb(r.peak)} MB`);
+      console.log(`agent linux-x64 ${label}, ${startMs / 1000} s in real time: first record taken ${fmt(r.firstTakenMs, 0)} ms, first record stored by the server ${fmt(r.firstStoredMs, 0)} ms after start${target} (a record is sent once the spool made it durable: spool.commitIntervalMs, ${spoolDefaults.commitIntervalMs} ms by default, is in the second figure); RSS ${mb(r.steady)} MB, peak ${mb(r.peak)} MB`);
     }
     // Memory: V8 collects the old generation only every few MB of promoted garbage, which at
     // 10 Hz takes about 20 minutes of driving to reach its plateau: replay 10x faster, both
