@@ -262,6 +262,7 @@ async function restartStorm(ca: string, db: string, mkFor: (port: number) => MkV
   let srv = await startServerProcess({ ca, db, engine: engineName });
   const port = srv.port;
   const vs: Vehicle[] = [];
+  let m: { online: number; noticed: string; drained: number; cpuS: number; refused: number };
   try {
     if (!(await grow(vs, STORM, mkFor(port)))) return console.log(`restart with ${STORM} vehicles: could not bring the fleet online first`);
     drive(vs);
@@ -282,24 +283,20 @@ async function restartStorm(ca: string, db: string, mkFor: (port: number) => MkV
     }
     const noticed = [...why].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([w, k]) => `${k}x "${w}"`).join(', ');
     const drained = await waitFor(() => vs.every((v, i) => v.spool.ackedSeq >= heads[i]!), 300_000, 'backlog acked').then(() => (performance.now() - t0) / 1000, () => NaN);
-    const cpuS = (procCpuMs(srv.pid) - c0) / 1000;
-    const refused = (srv.output().match(/handshake from \S+ refused/g) ?? []).length;
-    await parkAll(vs);
-    await srv.stop();
-    const store = Store.openReadOnly(db);
-    const st = store.stats();
-    store.close();
-    const stored = st.reduce((a, d) => a + d.records, 0);
-    const acked = vs.reduce((a, v) => a + v.spool.ackedSeq, 0);
-    console.log(
-      `restart under ${STORM} vehicles at 1 Hz (server SIGKILLed, down ${STORM_DOWN_S} s): every vehicle in a new session ${online.toFixed(1)} s after it listened (how they noticed: ${noticed}), ` +
-        `every record taken before the restart acked after ${drained.toFixed(1)} s; server CPU ${cpuS.toFixed(1)} s meanwhile; ${refused} handshakes refused; ` +
-        `stored ${stored} records, acked at the devices ${acked} (${stored - acked >= 0 ? `${stored - acked} stored but not yet acked when the devices stopped` : `${acked - stored} ACKED BUT NOT STORED`})`,
-    );
+    m = { online, noticed, drained, cpuS: (procCpuMs(srv.pid) - c0) / 1000, refused: (srv.output().match(/handshake from \S+ refused/g) ?? []).length };
   } finally {
     await parkAll(vs);
     await srv.stop();
   }
+  const store = Store.openReadOnly(db);
+  const stored = store.stats().reduce((a, d) => a + d.records, 0);
+  store.close();
+  const acked = vs.reduce((a, v) => a + v.spool.ackedSeq, 0);
+  console.log(
+    `restart under ${STORM} vehicles at 1 Hz (server SIGKILLed, down ${STORM_DOWN_S} s): every vehicle in a new session ${m.online.toFixed(1)} s after it listened (how they noticed: ${m.noticed}), ` +
+      `every record taken before the restart acked after ${m.drained.toFixed(1)} s; server CPU ${m.cpuS.toFixed(1)} s meanwhile; ${m.refused} handshakes refused; ` +
+      `stored ${stored} records, acked at the devices ${acked} (${stored - acked >= 0 ? `${stored - acked} stored but not yet acked when the devices stopped` : `${acked - stored} ACKED BUT NOT STORED`})`,
+  );
 }
 
 /** The real agent with shipped defaults, end to end: fix GNSS time -> server commit. */
