@@ -98,6 +98,18 @@ async function echo(c: QuicConnection, data: Buffer): Promise<Buffer> {
   return got;
 }
 
+/** A passive-migration ngtcp2 client talking to an echo server through a UDP relay, one message delivered. */
+async function relayedSession(): Promise<{ srv: Echo; relay: UdpRelay; c: QuicConnection }> {
+  const engine = createNgtcp2Engine({ activeMigration: false });
+  const srv = await echoServer(engine);
+  const relay = await UdpRelay.start({ host: '127.0.0.1', port: srv.server.address.port });
+  cleanups.push(() => relay.close());
+  const c = await dial(engine, relay.address.port);
+  await send(c, 'before');
+  await waitFor('first message', () => srv.messages.length === 1 || undefined);
+  return { srv, relay, c };
+}
+
 describe('ngtcp2 engine interop with the @matrixai/quic engine', () => {
   it.each([
     ['ngtcp2 device', 'matrixai server', 'ngtcp2', 'matrixai'],
@@ -119,13 +131,7 @@ describe('ngtcp2 engine interop with the @matrixai/quic engine', () => {
 
 describe('ngtcp2 engine migration', () => {
   it('follows 12 NAT rebindings (new source address or port) in one connection without a new handshake', async () => {
-    const engine = createNgtcp2Engine({ activeMigration: false });
-    const srv = await echoServer(engine);
-    const relay = await UdpRelay.start({ host: '127.0.0.1', port: srv.server.address.port });
-    cleanups.push(() => relay.close());
-    const c = await dial(engine, relay.address.port);
-    await send(c, 'before');
-    await waitFor('first message', () => srv.messages.length === 1 || undefined);
+    const { srv, relay, c } = await relayedSession();
     const moves = 12;
     for (let i = 1; i <= moves; i++) {
       const [to] = await relay.rebind(i % 2 ? '127.0.0.2' : '127.0.0.3');
@@ -176,13 +182,7 @@ describe('ngtcp2 engine migration', () => {
 
 describe('ngtcp2 engine outage', () => {
   it('delivers within about 1 s of a 20 s black hole ending (bounded probes, no PTO backoff wait)', async () => {
-    const engine = createNgtcp2Engine({ activeMigration: false });
-    const srv = await echoServer(engine);
-    const relay = await UdpRelay.start({ host: '127.0.0.1', port: srv.server.address.port });
-    cleanups.push(() => relay.close());
-    const c = await dial(engine, relay.address.port);
-    await send(c, 'before');
-    await waitFor('first message', () => srv.messages.length === 1 || undefined);
+    const { srv, relay, c } = await relayedSession();
     relay.blackhole(20_000);
     // Records keep coming during the outage (one a second, like the agent).
     for (let i = 0; i < 20; i++) {
