@@ -10,7 +10,7 @@ help:
 	@echo "make demo   install what is missing, build, run the agent on the simulated board with a local server"
 	@echo "make test   install what is missing, build, lint and run the whole test suite"
 	@echo "make bench  run the benchmarks (ratios against baselines measured in the same run)"
-	@echo "make build  compile TypeScript to dist/"
+	@echo "make build  compile TypeScript to dist/ and bundle the operator console page"
 
 # Debian packages (only when root; otherwise print the apt command) and npm packages.
 deps: $(NPM_STAMP)
@@ -22,13 +22,15 @@ $(NPM_STAMP): package.json package-lock.json
 
 build: $(NPM_STAMP)
 	npx tsc -p tsconfig.json
+	node scripts/console/build.mjs
 
 # Type-checks the tests and benchmarks too (the build covers src/ only).
 typecheck: $(NPM_STAMP)
 	npx tsc -p tsconfig.test.json
+	npx tsc -p web/tsconfig.json
 
 lint: $(NPM_STAMP) typecheck
-	npx eslint src test scripts
+	npx eslint src test scripts web
 
 test: deps build lint
 	@mkdir -p out

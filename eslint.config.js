@@ -1,8 +1,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { fileURLToPath } from 'node:url';
+import { floorsRule } from './scripts/lint/floors.mjs';
+
+const srcDir = fileURLToPath(new URL('./src', import.meta.url));
+const geostream = { rules: { floors: floorsRule(srcDir) } };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'native/build/**', 'var/**', 'node_modules/**'] },
+  { ignores: ['dist/**', 'out/**', 'src/server/console/assets.gen.js', 'native/build/**', 'var/**', 'node_modules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,5 +23,9 @@ export default tseslint.config(
     },
   },
   { files: ['src/hal/**'], rules: { 'no-restricted-imports': 'off' } },
+  // The floors of src/ (scripts/lint/floors.mjs, docs/ARCHITECTURE.md): imports run downwards.
+  { files: ['src/**/*.ts'], plugins: { geostream }, rules: { 'geostream/floors': 'error' } },
+  // Environment variables are read in one place (src/base/env.ts, the table of them all).
+  { files: ['src/**/*.ts'], ignores: ['src/base/env.ts'], rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read environment variables through envVar() (src/base/env.ts)' }] } },
   { files: ['test/**', 'scripts/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off', 'no-restricted-imports': 'off' } },
 );

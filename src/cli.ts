@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { commands, loadCommand } from './commands/index.js';
 import type { CliIO } from './commands/command.js';
-import { ConfigError, UsageError, errorMessage } from './errors.js';
-import { VERSION } from './version.js';
+import { ConfigError, UsageError, errorMessage } from './base/errors.js';
+import { VERSION } from './base/version.js';
+import { envVar } from './base/env.js';
 
 /** The top-level usage (imports every command's module for its summary). */
 async function usage(): Promise<string> {
@@ -56,7 +57,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return 2;
     }
     io.stderr.write(`geostream${cmd ? ` ${cmd.name}` : ''}: ${errorMessage(err)}\n`);
-    if (process.env.GEOSTREAM_DEBUG) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    if (envVar('GEOSTREAM_DEBUG')) io.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return 1;
   }
 }
@@ -64,7 +65,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 function isEntryPoint(): boolean {
   // Built as dist/cli.js, bundled into the executable, or run through tsx.
   const arg = process.argv[1] ?? '';
-  return /(^|[/\\])(cli\.(js|ts|mjs|cjs)|geostream[^/\\]*)$/.test(arg) || process.env.GEOSTREAM_ENTRY === '1';
+  return /(^|[/\\])(cli\.(js|ts|mjs|cjs)|geostream[^/\\]*)$/.test(arg) || envVar('GEOSTREAM_ENTRY') === '1';
 }
 
 if (isEntryPoint()) {

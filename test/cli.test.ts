@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { main } from '../src/cli.js';
 import { commands } from '../src/commands/index.js';
-import { VERSION } from '../src/version.js';
-import { captureIo } from './helpers/cli-io.js';
+import { VERSION } from '../src/base/version.js';
+import { captureIo } from './support/cli-io.js';
 
 const io = captureIo;
 

@@ -1,6 +1,10 @@
 // One QUIC connection (client or server side) over ngtcp2 + GnuTLS, sans-IO:
 // fed datagrams and time, returns datagrams and events. No N-API in here so the
-// core can be tested and reasoned about on its own (addon.cc is the JS glue).
+// core can be tested and reasoned about on its own (the js_*.cc files are the JS glue).
+// Its parts: conn.cc (setup, receiving, closing), callbacks.cc (ngtcp2's callbacks),
+// streams.cc (send buffers), send.cc (packets out), path.cc (migration and connection
+// IDs), timers.cc (expiry, keep-alive, outage mode), tls.cc (the GnuTLS session),
+// stateless.cc (the reset token).
 #pragma once
 
 #include <ngtcp2/ngtcp2.h>
@@ -9,75 +13,40 @@
 #include <sys/socket.h>
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "constants.h"
+#include "owned.h"
+#include "stateless.h"
+#include "stream.h"
+#include "tls.h"
+#include "util.h"
+
 namespace gq {
-
-struct Addr {
-  std::string host;
-  uint16_t port = 0;
-};
-
-bool addr_to_sockaddr(const Addr &a, sockaddr_storage *ss, socklen_t *len);
-Addr sockaddr_to_addr(const sockaddr *sa);
-
-struct TlsConfig {
-  std::string cert, key, ca;
-  bool verify_peer = true;
-  bool require_client_cert = true;
-  bool gnutls_verify = true;  // false: the caller verifies the chain (see tls.cc)
-  std::vector<std::string> alpn;
-  std::string server_name;  // client: name the certificate must carry
-  std::string keylog_file;  // NSS key log format, appended
-};
 
 struct ConnConfig {
   bool server = false;
   TlsConfig tls;
-  uint64_t idle_timeout_ms = 180000;
-  uint64_t keep_alive_ms = 20000;
-  uint64_t handshake_timeout_ms = 10000;
+  // Parsed credentials to use (a server's, shared); null: parsed from tls for this connection.
+  std::shared_ptr<const TlsCreds> creds;
+  uint64_t idle_timeout_ms = kDefaultIdleTimeoutMs;
+  uint64_t keep_alive_ms = kDefaultKeepAliveMs;
+  uint64_t handshake_timeout_ms = kDefaultHandshakeTimeoutMs;
   bool disable_active_migration = false;
   // Outage handling: after this long without any packet from the peer while we
   // wait for acknowledgements, send a PING every outage_probe_ms (bounded probe
   // interval instead of ngtcp2's unbounded PTO backoff) and hold new stream data.
-  uint64_t outage_after_ms = 1500;
-  uint64_t outage_probe_ms = 800;
+  uint64_t outage_after_ms = kDefaultOutageAfterMs;
+  uint64_t outage_probe_ms = kDefaultOutageProbeMs;
   Addr local, remote;
   std::string qlog_dir;  // write <dir>/<odcid>.sqlog (qlog JSON-SEQ) when set
   // Server: the stateless reset token of each connection ID we issue is
   // HMAC-SHA256(reset_key, cid)[0..16), so a restarted server holding the same key
   // can reset connections it no longer knows (RFC 9000 10.3). Empty: random tokens.
   std::vector<uint8_t> reset_key;
-};
-
-// The stateless reset token reset_key gives connection ID cid (false: no key, or HMAC failed).
-bool reset_token(const std::vector<uint8_t> &reset_key, const uint8_t *cid, size_t cidlen, uint8_t *token);
-
-// A Stateless Reset answering pkt (a short-header packet for connection ID dcid we do
-// not know): smaller than pkt so two endpoints cannot loop, at least the 21 bytes RFC
-// 9000 10.3 asks, at most 43, random-padded to look like any short-header packet.
-// Empty when pkt is too short to answer with a smaller packet (<= 21 bytes) or there
-// is no key.
-std::vector<uint8_t> stateless_reset(const std::vector<uint8_t> &reset_key, const uint8_t *pkt, size_t pktlen, size_t dcidlen);
-
-enum EventType {
-  EV_HANDSHAKE = 1,      // handshake completed (server: client authenticated)
-  EV_CONFIRMED = 2,      // handshake confirmed (client: HANDSHAKE_DONE received)
-  EV_STREAM_OPEN = 3,    // peer opened stream
-  EV_STREAM_DATA = 4,    // data (+fin)
-  EV_STREAM_CLOSE = 5,   // stream fully closed (code if set)
-  EV_STREAM_RESET = 6,   // peer reset its sending side
-  EV_STOP_SENDING = 7,   // peer asked us to stop sending
-  EV_STREAMS_CREDIT = 8, // we may open more streams
-  EV_PATH = 9,           // validated path change: from/to remote (and local)
-  EV_SCID_NEW = 10,      // server: a connection ID to route
-  EV_SCID_RETIRED = 11,  // server: stop routing this connection ID
-  EV_ACKED = 12,         // stream data acknowledged (for backpressure)
 };
 
 struct Event {
@@ -96,32 +65,11 @@ struct Datagram {
   Addr local, remote;
 };
 
-struct SendChunk {
-  uint64_t offset;
-  std::vector<uint8_t> bytes;
-};
+// Room for the largest datagram a connection writes.
+constexpr size_t kPacketBufSize = 1500;
 
-struct Stream {
-  int64_t id;
-  std::deque<SendChunk> chunks;  // not yet acknowledged (ngtcp2 keeps pointers)
-  uint64_t acked = 0;    // bytes acknowledged (cumulative)
-  uint64_t written = 0;  // bytes handed to ngtcp2 at least once
-  uint64_t total = 0;    // bytes queued
-  bool fin_queued = false;
-  bool fin_written = false;
-  bool write_closed = false;  // reset / stop_sending / closed: nothing more goes out
-  bool blocked = false;       // flow control blocked in this flush round
-};
-
-// Results of recv / expiry handling.
-enum Status {
-  ST_OK = 0,
-  ST_DRAINING = -1,   // peer closed: see close_error()
-  ST_ERROR = -2,      // local fatal error: call write_close_after_error()
-  ST_IDLE = -3,       // idle timeout: gone silently
-  ST_DROP = -4,       // drop silently (e.g. handshake timeout, stateless reset)
-  ST_HS_TIMEOUT = -5, // handshake timeout
-};
+// The datagram of n bytes ngtcp2 wrote into buf for path.
+Datagram datagram_of(const uint8_t *buf, size_t n, const ngtcp2_path &path);
 
 class Conn {
  public:
@@ -136,9 +84,10 @@ class Conn {
   double expiry_ms() const;  // absolute, or -1 when nothing is scheduled
   int handle_expiry(double now_ms);
 
-  int64_t open_stream(bool bidi);  // -1 when blocked by the peer's stream limit
-  // Queues data (and fin). Returns unacknowledged bytes of that stream, or -1.
+  int64_t open_stream(bool bidi);  // the new stream's id, or ST_BLOCKED by the peer's stream limit
+  // Queues data (and fin). Returns unacknowledged bytes of that stream, or ST_CLOSED.
   int64_t write(int64_t id, const uint8_t *data, size_t len, bool fin);
+  // Resets the stream (both directions) with code: ST_OK, or ST_ERROR when ngtcp2 failed.
   int shutdown_stream(int64_t id, uint64_t code);
   void consumed(int64_t id, uint64_t n);
 
@@ -185,16 +134,24 @@ class Conn {
   bool token_for(const uint8_t *cid, size_t cidlen, uint8_t *token);
   void new_cid(const ngtcp2_cid *cid);
   void retired_cid(const ngtcp2_cid *cid);
+  int qlog_fd() const { return qlog_.fd; }
 
  private:
   int setup_tls();
   Stream *next_sendable();
   void update_outage(uint64_t ts);
+  // Records the ngtcp2 error rv as the cause of a close to send; returns ST_ERROR.
+  int fail(int rv);
+  // Writes CONNECTION_CLOSE with ccerr unless already closing or draining.
+  bool write_ccerr(const ngtcp2_connection_close_error &ccerr, double now_ms, Datagram *out);
 
   ConnConfig cfg_;
-  ngtcp2_conn *conn_ = nullptr;
-  gnutls_session_t session_ = nullptr;
-  gnutls_certificate_credentials_t cred_ = nullptr;
+  // Declared in the order they depend on each other: destroyed in reverse (the ngtcp2
+  // connection first, the credentials last), also when the constructor throws.
+  std::shared_ptr<const TlsCreds> creds_;
+  Owned<gnutls_session_t, gnutls_deinit> session_;
+  OwnedFd qlog_;
+  Owned<ngtcp2_conn *, ngtcp2_conn_del> conn_;
   ngtcp2_crypto_conn_ref ref_;
   std::map<int64_t, Stream> streams_;
   int64_t rr_last_ = -1;  // round-robin cursor
@@ -209,11 +166,6 @@ class Conn {
   ngtcp2_connection_close_error last_ccerr_;
   bool ccerr_set_ = false;
   sockaddr_storage local_ss_, remote_ss_;
- public:
-  int qlog_fd_ = -1;
 };
-
-std::string hex(const uint8_t *p, size_t n);
-uint64_t ms_to_ts(double ms);
 
 }  // namespace gq

@@ -55,21 +55,25 @@ void Conn::keylog(const char *label, const gnutls_datum_t *secret) {
   close(fd);
 }
 
-int Conn::setup_tls() {
-  const TlsConfig &t = cfg_.tls;
-  check(gnutls_certificate_allocate_credentials(&cred_), "credentials");
-  if (!t.cert.empty() || cfg_.server) {
-    gnutls_datum_t cert = {(unsigned char *)t.cert.data(), (unsigned)t.cert.size()};
-    gnutls_datum_t key = {(unsigned char *)t.key.data(), (unsigned)t.key.size()};
+TlsCreds::TlsCreds(const std::string &cert_pem, const std::string &key_pem, const std::string &ca_pem,
+                   bool need_cert) {
+  check(gnutls_certificate_allocate_credentials(cred_.out()), "credentials");
+  if (!cert_pem.empty() || need_cert) {
+    gnutls_datum_t cert = {(unsigned char *)cert_pem.data(), (unsigned)cert_pem.size()};
+    gnutls_datum_t key = {(unsigned char *)key_pem.data(), (unsigned)key_pem.size()};
     check(gnutls_certificate_set_x509_key_mem2(cred_, &cert, &key, GNUTLS_X509_FMT_PEM, nullptr, 0),
           "certificate/key");
   }
-  gnutls_datum_t ca = {(unsigned char *)t.ca.data(), (unsigned)t.ca.size()};
+  gnutls_datum_t ca = {(unsigned char *)ca_pem.data(), (unsigned)ca_pem.size()};
   int n = gnutls_certificate_set_x509_trust_mem(cred_, &ca, GNUTLS_X509_FMT_PEM);
   if (n <= 0) throw std::runtime_error("CA: no certificate found in the CA PEM");
+}
 
+int Conn::setup_tls() {
+  const TlsConfig &t = cfg_.tls;
+  creds_ = cfg_.creds ? cfg_.creds : std::make_shared<const TlsCreds>(t.cert, t.key, t.ca, cfg_.server);
   unsigned flags = cfg_.server ? GNUTLS_SERVER : GNUTLS_CLIENT;
-  check(gnutls_init(&session_, flags | GNUTLS_NO_END_OF_EARLY_DATA), "gnutls_init");
+  check(gnutls_init(session_.out(), flags | GNUTLS_NO_END_OF_EARLY_DATA), "gnutls_init");
   check(gnutls_priority_set_direct(session_, kPriority, nullptr), "priority");
   if (cfg_.server) {
     if (ngtcp2_crypto_gnutls_configure_server_session(session_) != 0)
@@ -81,7 +85,7 @@ int Conn::setup_tls() {
   ref_.get_conn = get_conn;
   ref_.user_data = this;
   gnutls_session_set_ptr(session_, &ref_);
-  check(gnutls_credentials_set(session_, GNUTLS_CRD_CERTIFICATE, cred_), "credentials_set");
+  check(gnutls_credentials_set(session_, GNUTLS_CRD_CERTIFICATE, creds_->get()), "credentials_set");
 
   std::vector<gnutls_datum_t> protos;
   for (const auto &p : t.alpn) protos.push_back({(unsigned char *)p.data(), (unsigned)p.size()});
@@ -90,7 +94,7 @@ int Conn::setup_tls() {
 
   // Peer verification: GnuTLS checks the peer's CertificateVerify (possession of
   // the key); the chain, validity, revocation, key usage and name are checked by the
-  // engine's shared verifier (src/link/tls/verify.ts) the moment the handshake
+  // engine's shared verifier (src/tls/verify.ts) the moment the handshake
   // completes and before any stream data is exchanged, so both engines refuse
   // the same certificates with the same TLS alerts and messages. With verify_peer
   // and no JS verifier (this core used on its own), GnuTLS verifies the chain.

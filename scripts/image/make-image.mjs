@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { ImageError, piLayout, readPartitions } from './partitions.mjs';
 import { editCmdline, editConfigTxt } from './boot-config.mjs';
+import { canSetup } from './can-setup.mjs';
 import { fatHas, fatRead, fatWrite } from './fat.mjs';
 import { checkExt4, extApply, extDump, extExists, extFsck, extStat } from './ext4.mjs';
 import { issueDevice } from './certs.mjs';
@@ -30,6 +31,7 @@ export const LAYOUT = {
   config: '/etc/geostream/config.json',
   tls: '/etc/geostream/tls',
   unit: '/etc/systemd/system/geostream.service',
+  canUnit: '/etc/systemd/system/geostream-can@.service',
   wants: '/etc/systemd/system/multi-user.target.wants',
   sysusers: '/etc/sysusers.d/geostream.conf',
   selftest: '/usr/local/sbin/geostream-selftest',
@@ -127,15 +129,29 @@ export async function makeImage(o) {
     if (v.status !== 0 && /key 'server\.(ca|cert|key)': unknown key/.test(v.stdout)) v = write({ address: o.server });
     if (v.status !== 0) throw new ImageError(`the generated config does not validate:\n${v.stdout}${v.stderr}`);
 
-    say('boot partition: config.txt (UART, I2C, Bluetooth off the UART), cmdline.txt (no serial console)');
+    // The board file validated with the config: its CAN bus, if any, needs an overlay and the interface unit.
+    const can = canSetup(JSON.parse(readFileSync(join(repoRoot, 'board', `${o.board}.json`), 'utf8')));
+    say(`boot partition: config.txt (UART, I2C, Bluetooth off the UART${can?.bootLines.length ? ', SPI and the CAN controller' : ''}), cmdline.txt (no serial console)`);
     const cfgTxt = join(work, 'config.txt');
     const cmdline = join(work, 'cmdline.txt');
-    writeFileSync(cfgTxt, editConfigTxt(fatRead(partial, boot, 'config.txt')));
+    writeFileSync(cfgTxt, editConfigTxt(fatRead(partial, boot, 'config.txt'), can?.bootLines ?? []));
     writeFileSync(cmdline, editCmdline(fatRead(partial, boot, 'cmdline.txt')));
     fatWrite(partial, boot, cfgTxt, 'config.txt');
     fatWrite(partial, boot, cmdline, 'cmdline.txt');
 
-    say('root partition: executable, config, keys, systemd unit (enabled), user, geostream-selftest');
+    say(`root partition: executable, config, keys, systemd unit (enabled), user, geostream-selftest${can ? `, ${can.unit}` : ''}`);
+    const canFiles = [];
+    if (can) {
+      const env = join(work, 'can.env');
+      writeFileSync(env, can.env);
+      const wants = `/etc/systemd/system/sys-subsystem-net-devices-${can.iface}.device.wants`;
+      canFiles.push(
+        { file: LAYOUT.canUnit, from: join(repoRoot, 'packaging', 'geostream-can@.service'), mode: 0o644 },
+        { file: `${LAYOUT.etc}/can-${can.iface}.env`, from: env, mode: 0o644 },
+        { mkdir: wants },
+        { symlink: `${wants}/${can.unit}`, to: LAYOUT.canUnit },
+      );
+    }
     extApply(partial, root, [
       { mkdir: '/usr/local/bin' },
       { file: LAYOUT.exe, from: resolve(o.exe), mode: 0o755 },
@@ -152,6 +168,7 @@ export async function makeImage(o) {
       { file: LAYOUT.selftest, from: join(repoRoot, 'scripts', 'selftest.sh'), mode: 0o755 },
       { mkdir: '/etc/sysusers.d' },
       { file: LAYOUT.sysusers, from: join(repoRoot, 'packaging', 'geostream.sysusers'), mode: 0o644 },
+      ...canFiles,
     ]);
 
     say('verifying');

@@ -7,12 +7,16 @@ import { readFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ADDONS } from './addons.mjs';
 import { NODE_VERSION, repoRoot } from './config.mjs';
+import { buildConsole } from '../console/build.mjs';
 
 // Real path: esbuild reports importers by real path, node_modules may be a symlink.
 const nm = existsSync(join(repoRoot, 'node_modules')) ? realpathSync(join(repoRoot, 'node_modules')) : join(repoRoot, 'node_modules');
 
 /** `require('../../../native/build[-arm64]/Release/geostream_quic.node')` in the native loader. */
 export const NATIVE_REQUIRE = /\brequire\((['"])(?:\.\.\/)+native\/build(?:-arm64)?\/Release\/geostream_quic\.node\1\)/g;
+
+/** `require('socketcan/build/Release/can.node')` in the SocketCAN loader (src/hal/linux/can-addon.ts). */
+export const SOCKETCAN_REQUIRE = /\brequire\((['"])socketcan\/build\/Release\/can\.node\1\)/g;
 
 /** The addon row whose package (or the repo's native/ dir) holds `importer`. */
 function ownerOf(importer) {
@@ -32,6 +36,15 @@ const stub = new Proxy(function unavailable() {}, {
 });
 export default stub;
 `;
+}
+
+/** A loader file whose literal `require(...node)` calls become the table row `name`. */
+async function routeLiteralRequire(path, pattern, name, what) {
+  const src = await readFile(path, 'utf8');
+  let n = 0;
+  const contents = src.replace(pattern, () => (n++, `__gsAddons.load('${name}')`));
+  if (n === 0) return { errors: [{ text: `${path} no longer requires ${what} by a literal path: update scripts/package/bundle.mjs` }] };
+  return { loader: 'ts', contents: `import * as __gsAddons from 'geostream:addons';\n${contents}` };
 }
 
 export function addonPlugin(arch, staged) {
@@ -77,20 +90,16 @@ const load = () => addons.load(${JSON.stringify(args.path)});
 module.exports = load;
 module.exports.default = load;`,
       }));
-      // src/util/bundled-addons.ts returns null from source; in the executable, the table.
-      b.onLoad({ filter: /[/\\]src[/\\]util[/\\]bundled-addons\.ts$/ }, () => ({
+      // src/base/bundled-addons.ts returns null from source; in the executable, the table.
+      b.onLoad({ filter: /[/\\]src[/\\]base[/\\]bundled-addons\.ts$/ }, () => ({
         loader: 'js',
         contents: `import * as table from 'geostream:addons';\nexport function bundledAddons() { return table; }`,
       }));
       // The ngtcp2 engine's loader requires its addon by literal relative paths through
-      // createRequire (src/link/quic/native-loader.ts): point those at the table.
-      b.onLoad({ filter: /[/\\]native-loader\.ts$/ }, async (args) => {
-        const src = await readFile(args.path, 'utf8');
-        let n = 0;
-        const contents = src.replace(NATIVE_REQUIRE, () => (n++, `__gsAddons.load('ngtcp2')`));
-        if (n === 0) return { errors: [{ text: `${args.path} no longer requires geostream_quic.node by a literal path: update scripts/package/bundle.mjs` }] };
-        return { loader: 'ts', contents: `import * as __gsAddons from 'geostream:addons';\n${contents}` };
-      });
+      // createRequire (src/quic/native-loader.ts): point those at the table.
+      b.onLoad({ filter: /[/\\]native-loader\.ts$/ }, (args) => routeLiteralRequire(args.path, NATIVE_REQUIRE, 'ngtcp2', 'geostream_quic.node'));
+      // Same for the SocketCAN loader (the socketcan package's can.node, by a literal path).
+      b.onLoad({ filter: /[/\\]hal[/\\]linux[/\\]can-addon\.ts$/ }, (args) => routeLiteralRequire(args.path, SOCKETCAN_REQUIRE, 'socketcan', "socketcan's can.node"));
       // @matrixai/quic finds its binding by trying computed paths; replace that file.
       b.onLoad({ filter: /[/\\]@matrixai[/\\]quic[/\\]dist[/\\]native[/\\]quiche\.js$/ }, () => ({
         loader: 'js',
@@ -110,6 +119,8 @@ module.exports.default = load;`,
 
 /** Bundles src/cli.ts (or a test entry) into <stage>/geostream.cjs and writes the rest of the stage. */
 export async function bundle(arch, stage, staged, version, entryPoint = join(repoRoot, 'src', 'cli.ts')) {
+  // The operator console page: a generated module of strings the server imports on first use.
+  await buildConsole();
   const entry = join(stage, 'geostream.cjs');
   const result = await build({
     entryPoints: [entryPoint],
@@ -132,7 +143,7 @@ export async function bundle(arch, stage, staged, version, entryPoint = join(rep
     banner: {
       js: [
         `var __gs_import_meta_url = require('node:url').pathToFileURL(__filename).href;`,
-        // Board files and other package data are looked up under GEOSTREAM_HOME (src/util/paths.ts).
+        // Board files and other package data are looked up under GEOSTREAM_HOME (src/base/paths.ts).
         `if (!process.env.GEOSTREAM_HOME) process.env.GEOSTREAM_HOME = __dirname;`,
       ].join('\n'),
     },

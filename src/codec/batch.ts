@@ -152,7 +152,8 @@ function rowGetters(schema: Schema): FieldGetter<readonly unknown[]>[] {
 export function readBatchValues(schema: Schema, m: CborMap): unknown[][] {
   if (m[0] !== KIND_BATCH) throw new CodecError(`not a batch: message kind ${String(m[0] ?? 'record')}`, 'kind');
   const version = m[1];
-  if (version !== schema.version) throw new CodecError(`batch is schema version ${String(version)}, this reader knows ${schema.name} v${schema.version}`, 'batch.version');
+  // Versions only add optional tags: a batch of any version gives the columns this reader knows.
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > 65535) throw new CodecError(`batch schema version ${String(version)} is not 1..65535`, 'batch.version');
   const n = m[2];
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_BATCH_RECORDS) throw new CodecError(`record count ${String(n)} is not 1..${MAX_BATCH_RECORDS}`, 'batch.count');
   const cols = m[3];

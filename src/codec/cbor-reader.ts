@@ -25,11 +25,20 @@ import { CodecError } from './errors.js';
  * Decoded values: integers as numbers (beyond 2^53 as bigint, which every field
  * check rejects), text as string, byte strings as Uint8Array (views into the
  * input), arrays as arrays, maps as objects keyed by the integer keys.
+ *
+ * The session protocol's frames read with `frame: true`: map keys are text
+ * strings of at most MAX_TEXT_KEY bytes instead, no key twice, into objects
+ * without a prototype (a key "__proto__" is just a key); and indefinite-length
+ * strings, arrays and maps are accepted too (other encoders write them). They
+ * stay bounded: every item still takes at least one byte of the message and
+ * counts against MAX_ITEMS, chunks of a string must be definite strings of the
+ * same major type, and nesting counts as for definite items.
  */
 export const MAX_MESSAGE_BYTES = 1 << 20;
 export const MAX_DEPTH = 8;
 export const MAX_ITEMS = 1 << 18;
 export const MAX_MAP_KEY = 0xffff;
+export const MAX_TEXT_KEY = 64;
 
 export type CborValue = number | bigint | string | boolean | null | Uint8Array | CborValue[] | CborMap;
 export interface CborMap {
@@ -38,6 +47,8 @@ export interface CborMap {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const TWO32 = 2 ** 32;
+/** head()'s argument for an indefinite length (frames only). */
+const INDEFINITE = -2;
 
 function incomplete(what: string): never {
   throw new CodecError(`truncated: ${what} runs past the end of the data`, undefined, true);
@@ -85,6 +96,8 @@ export class Reader {
     readonly b: Uint8Array,
     offset: number,
     readonly end: number,
+    /** The frames' profile: text map keys, indefinite lengths allowed. */
+    readonly frame = false,
   ) {
     this.pos = offset;
   }
@@ -135,6 +148,11 @@ export class Reader {
         return;
       }
       case 31:
+        if (this.frame && this.major >= 2 && this.major <= 5) {
+          this.arg = INDEFINITE;
+          return;
+        }
+        if (this.frame && ib === 0xff) throw new CodecError(`break (0xff) outside an indefinite-length item at offset ${at}`);
         throw new CodecError(`indefinite-length items are not allowed (byte 0x${ib.toString(16)} at offset ${at})`);
       default:
         throw new CodecError(`reserved additional information ${info} at offset ${at}`);
@@ -158,6 +176,18 @@ export class Reader {
     return key;
   }
 
+  /** Reads a text map key of at most MAX_TEXT_KEY bytes not seen before in this map. */
+  private textKey(keys: Set<string>): string {
+    const kat = this.pos;
+    this.head();
+    if (this.major !== 3 || this.arg === -1 || this.arg > MAX_TEXT_KEY) throw new CodecError(`map key at offset ${kat} is not a text string of at most ${MAX_TEXT_KEY} bytes`);
+    const key = this.text(kat);
+    if (Buffer.byteLength(key) > MAX_TEXT_KEY) throw new CodecError(`map key at offset ${kat} is not a text string of at most ${MAX_TEXT_KEY} bytes`);
+    if (keys.has(key)) throw new CodecError(`map key "${key}" appears twice (offset ${kat})`);
+    keys.add(key);
+    return key;
+  }
+
   value(depth: number): CborValue {
     const at = this.pos;
     this.head();
@@ -167,24 +197,21 @@ export class Reader {
       case 1:
         return this.arg >= 0 ? -1 - this.arg : -1n - this.big;
       case 2: {
+        if (this.arg === INDEFINITE) return this.chunks(2, at) as Uint8Array;
         const n = this.count(1, 'byte string', at);
         const v = this.b.subarray(this.pos, this.pos + n);
         this.pos += n;
         return v;
       }
-      case 3: {
-        const n = this.count(1, 'text string', at);
-        let s: string;
-        try {
-          s = utf8.decode(this.b.subarray(this.pos, this.pos + n));
-        } catch {
-          throw new CodecError(`text at offset ${at} is not valid UTF-8`);
-        }
-        this.pos += n;
-        return s;
-      }
+      case 3:
+        return this.text(at);
       case 4: {
         if (depth >= MAX_DEPTH) throw new CodecError(`nesting deeper than ${MAX_DEPTH} at offset ${at}`);
+        if (this.arg === INDEFINITE) {
+          const a: CborValue[] = [];
+          while (!this.atBreak()) a.push(this.value(depth + 1));
+          return a;
+        }
         const n = this.count(1, 'array', at);
         const a: CborValue[] = new Array(n);
         for (let i = 0; i < n; i++) a[i] = this.value(depth + 1);
@@ -192,7 +219,9 @@ export class Reader {
       }
       case 5: {
         if (depth >= MAX_DEPTH) throw new CodecError(`nesting deeper than ${MAX_DEPTH} at offset ${at}`);
+        if (this.arg === INDEFINITE) return this.textMap(-1, depth);
         const n = this.count(2, 'map', at);
+        if (this.frame) return this.textMap(n, depth);
         const m: CborMap = {};
         const keys = new MapKeys();
         for (let i = 0; i < n; i++) m[this.key(keys)] = this.value(depth + 1);
@@ -218,6 +247,64 @@ export class Reader {
             throw new CodecError(`simple value ${this.arg} at offset ${at} is not allowed (only false, true, null and floats)`);
         }
     }
+  }
+
+  /** True (and the break consumed) when an indefinite-length item ends here. */
+  private atBreak(): boolean {
+    if (this.pos >= this.end) incomplete('an indefinite-length item');
+    if (this.b[this.pos] !== 0xff) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** An indefinite-length byte or text string: definite chunks of the same major type up to the break. */
+  private chunks(major: 2 | 3, at: number): Uint8Array | string {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    while (!this.atBreak()) {
+      const cat = this.pos;
+      this.head();
+      if (this.major !== major || this.arg === INDEFINITE) throw new CodecError(`chunk at offset ${cat} of the indefinite-length string at offset ${at} is not a definite ${major === 2 ? 'byte' : 'text'} string`);
+      const n = this.count(1, 'string chunk', cat);
+      parts.push(this.b.subarray(this.pos, this.pos + n));
+      this.pos += n;
+      total += n;
+    }
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    if (major === 2) return out;
+    try {
+      return utf8.decode(out);
+    } catch {
+      throw new CodecError(`text at offset ${at} is not valid UTF-8`);
+    }
+  }
+
+  /** The text string whose head (at `at`) was just read. */
+  private text(at: number): string {
+    if (this.arg === INDEFINITE) return this.chunks(3, at) as string;
+    const n = this.count(1, 'text string', at);
+    let s: string;
+    try {
+      s = utf8.decode(this.b.subarray(this.pos, this.pos + n));
+    } catch {
+      throw new CodecError(`text at offset ${at} is not valid UTF-8`);
+    }
+    this.pos += n;
+    return s;
+  }
+
+  /** A map with text keys; n < 0: indefinite length, up to the break. */
+  private textMap(n: number, depth: number): CborMap {
+    const m = Object.create(null) as Record<string, CborValue>;
+    const keys = new Set<string>();
+    if (n < 0) while (!this.atBreak()) m[this.textKey(keys)] = this.value(depth + 1);
+    else for (let i = 0; i < n; i++) m[this.textKey(keys)] = this.value(depth + 1);
+    return m;
   }
 }
 

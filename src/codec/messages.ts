@@ -1,5 +1,6 @@
 import { decodeCbor, type CborMap } from './cbor-reader.js';
 import { CodecError } from './errors.js';
+import { gapFault, type Gap } from './gap.js';
 import { defineSchema } from './schema.js';
 import { decodeValues, encodeRecordWith, NotARecord, readRecordMap, type RecordObject } from './record.js';
 import { KIND_BATCH, readBatchValues } from './batch.js';
@@ -16,26 +17,21 @@ import { TELEMETRY_V1, telemetryFromValues, type TelemetryRecord } from './telem
  */
 export const KIND = { batch: KIND_BATCH, gap: 2, header: 3 } as const;
 
-/**
- * A gap tells the server that seqs fromSeq..toSeq (inclusive) will never come,
- * and why it matters: `lost` records, covering fromTimeMs..toTimeMs of GNSS time.
- * Shape of the spool's SpoolEntry.gap (CONTRACTS.md).
- */
-export interface Gap {
-  fromSeq: number;
-  toSeq: number;
-  fromTimeMs: number;
-  toTimeMs: number;
-  lost: number;
-}
-
+/** A gap message (docs/PROTOCOL.md section 7): the Gap of gap.ts under key 0 = 2. */
 export const GAP_SCHEMA = defineSchema('geostream.gap', 1, {
   fromSeq: { tag: 1, type: 'uint64', required: true },
   toSeq: { tag: 2, type: 'uint64', required: true },
   fromTimeMs: { tag: 3, type: 'uint64', required: true },
   toTimeMs: { tag: 4, type: 'uint64', required: true },
   lost: { tag: 5, type: 'uint64', required: true },
+  reason: { tag: 6, type: 'string', maxLength: 16 },
 });
+
+function checkGap(g: Gap): Gap {
+  const fault = gapFault(g);
+  if (fault) throw new CodecError(fault.why, fault.field);
+  return g;
+}
 
 /** Names the schema of the records that follow in a stream. */
 export interface StreamHeader {
@@ -49,8 +45,7 @@ export const HEADER_SCHEMA = defineSchema('geostream.header', 1, {
 });
 
 export function encodeGap(g: Gap): Uint8Array {
-  if (!(g.fromSeq <= g.toSeq)) throw new CodecError(`fromSeq ${g.fromSeq} is after toSeq ${g.toSeq}`, 'fromSeq');
-  return encodeRecordWith(GAP_SCHEMA, g as unknown as RecordObject, KIND.gap);
+  return encodeRecordWith(GAP_SCHEMA, checkGap(g) as unknown as RecordObject, KIND.gap);
 }
 
 export function encodeStreamHeader(h: StreamHeader = { schema: TELEMETRY_V1.name, version: TELEMETRY_V1.version }): Uint8Array {
@@ -66,11 +61,7 @@ export type Message =
 type Reader = (m: CborMap) => Message;
 const READERS: Record<number, Reader> = {
   [KIND.batch]: (m) => ({ kind: 'batch', records: readBatchValues(TELEMETRY_V1, m).map(telemetryFromValues) }),
-  [KIND.gap]: (m) => {
-    const gap = readRecordMap(GAP_SCHEMA, m) as unknown as Gap;
-    if (gap.fromSeq > gap.toSeq) throw new CodecError(`fromSeq ${gap.fromSeq} is after toSeq ${gap.toSeq}`, 'fromSeq');
-    return { kind: 'gap', gap };
-  },
+  [KIND.gap]: (m) => ({ kind: 'gap', gap: checkGap(readRecordMap(GAP_SCHEMA, m) as unknown as Gap) }),
   [KIND.header]: (m) => ({ kind: 'header', header: readRecordMap(HEADER_SCHEMA, m) as unknown as StreamHeader }),
 };
 

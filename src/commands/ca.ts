@@ -1,8 +1,8 @@
 import type { Command } from './command.js';
 import { parseCommandArgs, numberOption, withSubcommands } from './command.js';
-import { UsageError } from '../errors.js';
-import { initCa, issueCert, revokeCert, type Subject } from '../link/tls/ca.js';
-import { CertificateError } from '../link/tls/identity.js';
+import { UsageError } from '../base/errors.js';
+import { initCa, issueCert, revokeCert, type Subject } from '../tls/ca.js';
+import { CertificateError } from '../tls/identity.js';
 
 /** CertificateError is the user's to fix (exit 2 with the message), like a usage error. */
 async function userErrors<T>(f: () => Promise<T>): Promise<T> {

@@ -1,11 +1,10 @@
 import { createInterface } from 'node:readline';
 import { parseCommandArgs, numberOption, withSubcommands, type CliIO, type Command } from './command.js';
-import {
-  CodecError, FixJsonError, MAX_BATCH_RECORDS, TELEMETRY_V1, decodeMessage, encodeBatch, encodeRecord, encodeStreamHeader, fixFromJson,
-  recordFromFix, recordToFixJson, type TelemetryRecord,
-} from '../codec/index.js';
+import { CodecError, MAX_BATCH_RECORDS, TELEMETRY_V1, decodeMessage, encodeBatch, encodeRecord, encodeStreamHeader, type TelemetryRecord } from '../codec/index.js';
+import { recordFromFix, recordToFixJson } from '../telemetry/fix-record.js';
+import { FixJsonError, fixFromJson } from '../telemetry/fix-json.js';
 import { MessageSplitter } from '../codec/stream.js';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError, errorMessage } from '../base/errors.js';
 
 function batchOption(v: string | undefined): number | undefined {
   const n = numberOption('batch', v, 1, MAX_BATCH_RECORDS);
@@ -106,8 +105,9 @@ Options:
           else if (m.kind === 'gap') {
             if (values.all) await write(io.stdout, `${JSON.stringify({ gap: m.gap })}\n`);
             else io.stderr.write(`geostream codec: gap: seqs ${m.gap.fromSeq}..${m.gap.toSeq} lost (${m.gap.lost} records)\n`);
-          } else if (m.header.schema !== TELEMETRY_V1.name || m.header.version !== TELEMETRY_V1.version) {
-            throw new CodecError(`stream is ${m.header.schema} v${m.header.version}; this reader knows ${TELEMETRY_V1.name} v${TELEMETRY_V1.version}`);
+          } else if (m.header.schema !== TELEMETRY_V1.name) {
+            // Any version of this schema reads (versions only add tags); another schema does not.
+            throw new CodecError(`stream is ${m.header.schema} v${m.header.version}; this reader knows ${TELEMETRY_V1.name}`);
           }
         }
         if (error) throw error;

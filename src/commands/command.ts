@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 
 /** Where a command writes; tests pass buffers instead of the process streams. */
 export interface CliIO {

@@ -2,13 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { numberOption, parseCommandArgs, type Command } from './command.js';
-import { UsageError } from '../errors.js';
-import { loadConfig } from '../config/config.js';
-import { createLogger } from '../log.js';
-import { Agent } from '../agent.js';
-import { initCa, issueCert } from '../link/tls/ca.js';
-import { Store } from '../server/store.js';
+import { UsageError } from '../base/errors.js';
+import { loadConfig } from '../agent/config.js';
+import { createLogger } from '../base/log.js';
+import { Agent } from '../agent/agent.js';
+import { initCa, issueCert } from '../tls/ca.js';
+import { Store } from '../server/store/store.js';
 import { engineOption } from './server.js';
+import { processEnv } from '../base/env.js';
 
 const usage = `Usage: geostream demo [--duration S] [--nmea FILE] [--speed N] [--dir DIR] [--engine NAME]
 
@@ -41,7 +42,7 @@ async function startServer(dir: string, engine: string): Promise<{ proc: ChildPr
   const self = selfCommand();
   const proc = spawn(self.cmd, [...self.args, 'server', '--listen', '127.0.0.1:0', '--db', join(dir, 'server.db'), '--ca', join(dir, 'ca'), '--engine', engine], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
+    env: processEnv(),
     // its own process group: Ctrl-C reaches only the demo, which stops the agent
     // first (so its last records get acked) and then the server
     detached: true,
@@ -79,6 +80,34 @@ async function prepareFleet(dir: string): Promise<void> {
   if (!existsSync(join(ca, 'ca.pem'))) await initCa(ca, { name: 'geostream demo fleet CA' });
   if (!existsSync(join(ca, 'servers', 'localhost.pem'))) await issueCert(ca, { kind: 'server', name: 'localhost', altNames: ['127.0.0.1'] });
   if (!existsSync(join(ca, 'devices', `${VEHICLE}.pem`))) await issueCert(ca, { kind: 'device', vehicleId: VEHICLE });
+}
+
+/** Seconds until the next heartbeat of a parked truck (GNSS time), or null while it drives. */
+function parkedFor(nextHeartbeatMs: number | null, lastFixMs: number | null): number | null {
+  if (nextHeartbeatMs === null || lastFixMs === null) return null;
+  return Math.max(0, (nextHeartbeatMs - lastFixMs) / 1000);
+}
+
+export interface ProgressState {
+  elapsedS: number;
+  taken: number;
+  sent: number;
+  acked: number;
+  backlog: number;
+  link: string;
+  /** Parked (stationary, or ignition off): seconds to the next heartbeat record; null while driving. */
+  nextHeartbeatInS: number | null;
+}
+
+/**
+ * The demo's live line. While the truck stands at a delivery stop the filter takes only a
+ * heartbeat now and then, so the counts stand still: the line says so, and when the next
+ * record is due, instead of looking hung.
+ */
+export function progressLine(s: ProgressState): string {
+  const counts = `${s.elapsedS.toFixed(0)} s  fixes taken ${s.taken}  sent ${s.sent}  acked ${s.acked}  backlog ${s.backlog}  link ${s.link}`;
+  if (s.nextHeartbeatInS === null) return counts;
+  return `${counts}  parked: next heartbeat record in ${Math.ceil(s.nextHeartbeatInS)} s`;
 }
 
 export const demoCommand: Command = {
@@ -122,9 +151,19 @@ export const demoCommand: Command = {
     agent.start();
     const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
     const t0 = Date.now();
+    let lastFixMs: number | null = null;
+    agent.receiver.on('fix', (f) => (lastFixMs = f.timeMs));
     const line = () => {
       const st = p.link!.stats;
-      return `${((Date.now() - t0) / 1000).toFixed(0)} s  fixes taken ${agent.taken}  sent ${st.sentRecords}  acked ${p.spool.ackedSeq}  backlog ${p.backlog}  link ${agent.status.link}`;
+      return progressLine({
+        elapsedS: (Date.now() - t0) / 1000,
+        taken: agent.taken,
+        sent: st.sentRecords,
+        acked: p.spool.ackedSeq,
+        backlog: p.backlog,
+        link: agent.status.link,
+        nextHeartbeatInS: parkedFor(agent.filter.nextHeartbeatMs(), lastFixMs),
+      });
     };
     let ticks = 0;
     const progress = setInterval(() => {

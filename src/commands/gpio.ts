@@ -1,7 +1,7 @@
 import type { Command } from './command.js';
 import { parseCommandArgs } from './command.js';
-import { ConfigError, UsageError } from '../errors.js';
-import { loadConfig } from '../config/config.js';
+import { ConfigError, UsageError } from '../base/errors.js';
+import { loadConfig } from '../agent/config.js';
 import { openLinuxGpio } from '../hal/open.js';
 import { SimGpio } from '../hal/sim/gpio.js';
 import { PATTERNS, TICK_MS } from '../status/leds.js';

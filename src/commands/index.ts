@@ -11,7 +11,7 @@ export interface CommandEntry {
  * Every subcommand of the one executable, one line each. Each module is imported when
  * its command is used, by a dynamic import of a literal path: the whole CLI still
  * bundles into a single file, but `geostream run` never evaluates the server, SQLite,
- * the CA's X.509 code or the self-test (agent RSS, issue 8).
+ * the CA's X.509 code or the self-test (it would add to the agent's RSS).
  */
 export const commands: CommandEntry[] = [
   { name: 'version', load: async () => (await import('./version.js')).versionCommand },
@@ -26,7 +26,9 @@ export const commands: CommandEntry[] = [
   { name: 'status', load: async () => (await import('./status.js')).statusCommand },
   { name: 'logs', load: async () => (await import('./logs.js')).logsCommand },
   { name: 'server', load: async () => (await import('./server.js')).serverCommand },
+  { name: 'export', load: async () => (await import('./export.js')).exportCommand },
   { name: 'demo', load: async () => (await import('./demo.js')).demoCommand },
+  { name: 'can', load: async () => (await import('./can.js')).canCommand },
 ];
 
 /** The command of a table row; a row whose module exports another command is a bug. */

@@ -3,13 +3,14 @@ import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Command, CliIO } from './command.js';
 import { numberOption, parseCommandArgs } from './command.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
+import { envVar, processEnv, type Env } from '../base/env.js';
 
 export const DEFAULT_LOG_FILE = '/var/log/geostream/geostream.log';
 
 /** journald is there when the system runs systemd (its runtime dir) and journalctl exists. */
-function haveJournald(env: NodeJS.ProcessEnv): boolean {
-  if (env.GEOSTREAM_JOURNALCTL) return true;
+function haveJournald(env: Env): boolean {
+  if (envVar('GEOSTREAM_JOURNALCTL', env)) return true;
   return existsSync('/run/systemd/system') && existsSync('/run/systemd/journal');
 }
 
@@ -23,8 +24,8 @@ export function journalctlArgs(o: { unit: string; follow: boolean; since?: strin
   return args;
 }
 
-function runJournalctl(args: string[], io: CliIO, env: NodeJS.ProcessEnv): Promise<number> {
-  const cmd = env.GEOSTREAM_JOURNALCTL ?? 'journalctl';
+function runJournalctl(args: string[], io: CliIO, env: Env): Promise<number> {
+  const cmd = envVar('GEOSTREAM_JOURNALCTL', env) ?? 'journalctl';
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(io.stdout as NodeJS.WritableStream, { end: false });
@@ -122,8 +123,8 @@ Options:
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const lines = numberOption('lines', values.lines, 0, 1_000_000);
     if (lines !== undefined && !Number.isInteger(lines)) throw new UsageError(`--lines: expected a whole number, got "${values.lines}"`);
-    const env = process.env;
-    const file = values.file ?? (haveJournald(env) ? undefined : (env.GEOSTREAM_LOG_FILE ?? DEFAULT_LOG_FILE));
+    const env = processEnv();
+    const file = values.file ?? (haveJournald(env) ? undefined : (envVar('GEOSTREAM_LOG_FILE', env) ?? DEFAULT_LOG_FILE));
     if (!file) {
       return runJournalctl(journalctlArgs({ unit: values.unit ?? 'geostream', follow: values.follow === true, since: values.since, lines }), io, env);
     }

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { type Command, parseCommandArgs } from './command.js';
-import { UsageError, errorCode } from '../errors.js';
+import { UsageError, errorCode } from '../base/errors.js';
 import { NmeaDecoder, type DecoderStats } from '../gnss/decoder.js';
 import { FIRST_ROLLOVER } from '../gnss/date.js';
 import { fixToJson, type Fix } from '../gnss/fix.js';
@@ -41,7 +41,8 @@ function parseDate(text: string): number {
   return t;
 }
 
-async function openInput(file: string, stdin: NodeJS.ReadableStream): Promise<Readable> {
+/** FILE, or stdin for "-"; a file that cannot be read is a UsageError naming why. */
+export async function openInput(file: string, stdin: NodeJS.ReadableStream): Promise<Readable> {
   if (file === '-') return stdin as Readable;
   const s = createReadStream(file);
   await new Promise<void>((resolve, reject) => {

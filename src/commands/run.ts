@@ -1,10 +1,10 @@
 import { type Command, parseCommandArgs } from './command.js';
-import { UsageError } from '../errors.js';
-import { loadConfig } from '../config/config.js';
-import { createLogger } from '../log.js';
-import { Agent } from '../agent.js';
+import { UsageError } from '../base/errors.js';
+import { loadConfig } from '../agent/config.js';
+import { createLogger } from '../base/log.js';
+import { Agent } from '../agent/agent.js';
 import { startAgentService } from '../status/service.js';
-import { isSimUart } from '../gnss/source.js';
+import { isSimUart } from '../agent/gnss-source.js';
 import { existsSync } from 'node:fs';
 
 const usage = `Usage: geostream run --config FILE [--nmea CAPTURE] [--speed N[x]] [--rate HZ]

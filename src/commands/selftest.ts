@@ -1,13 +1,14 @@
 import { dirname, join } from 'node:path';
 import type { Command } from './command.js';
 import { parseCommandArgs } from './command.js';
-import { UsageError, errorMessage } from '../errors.js';
-import { loadConfig, type Config } from '../config/config.js';
-import { systemClock } from '../util/clock.js';
+import { UsageError, errorMessage } from '../base/errors.js';
+import { loadConfig, type Config } from '../agent/config.js';
+import { systemClock } from '../base/clock.js';
 import { checks as allChecks } from '../selftest/checks/index.js';
 import { runChecks, type CheckOutcome } from '../selftest/runner.js';
 import { formatReport, makeReport } from '../selftest/report.js';
-import { defaultProbes } from '../selftest/probe-registry.js';
+import type { SelftestProbes } from '../selftest/probe-types.js';
+import { envVar } from '../base/env.js';
 
 export const DEFAULT_CONFIG = '/etc/geostream/config.json';
 
@@ -44,7 +45,7 @@ Options:
       if (unknown.length) throw new UsageError(`--only: unknown check '${unknown[0]}' (known: ${allChecks.map((c) => c.id).join(', ')})`);
       checks = allChecks.filter((c) => ids.includes(c.id));
     }
-    const file = values.config ?? process.env.GEOSTREAM_CONFIG ?? DEFAULT_CONFIG;
+    const file = values.config ?? envVar('GEOSTREAM_CONFIG') ?? DEFAULT_CONFIG;
     const t0 = systemClock.now();
     let config: Config | undefined;
     let configFailure: CheckOutcome | undefined;
@@ -62,10 +63,10 @@ Options:
       };
     }
     const run = configFailure ? checks.filter((c) => c.id !== 'config') : checks;
-    const probes = config ? defaultProbes(config, systemClock) : {};
+    const { probes, probesUnavailable } = config ? await loadProbes(config) : { probes: {} as SelftestProbes };
     let results: CheckOutcome[];
     try {
-      results = await runChecks(run, { config, tlsDir: values['tls-dir'] ?? join(dirname(file), 'tls'), clock: systemClock, probes });
+      results = await runChecks(run, { config, tlsDir: values['tls-dir'] ?? join(dirname(file), 'tls'), clock: systemClock, probes, probesUnavailable });
     } finally {
       await probes.dispose?.();
     }
@@ -76,3 +77,17 @@ Options:
     return report.ok ? 0 : 1;
   },
 };
+
+/**
+ * The hardware probes, imported only now: their modules load the native addons (serialport,
+ * i2c-bus, onoff, the QUIC engine), and an addon that cannot load on this device must become
+ * FAIL rows in the report, not a crash before it.
+ */
+async function loadProbes(config: Config): Promise<{ probes: SelftestProbes; probesUnavailable?: string }> {
+  try {
+    const { defaultProbes } = await import('../selftest/probe-registry.js');
+    return { probes: defaultProbes(config, systemClock) };
+  } catch (err) {
+    return { probes: {}, probesUnavailable: errorMessage(err).split('\n')[0] };
+  }
+}

@@ -1,11 +1,11 @@
 import type { Command } from './command.js';
 import { numberOption, parseCommandArgs } from './command.js';
-import { UsageError } from '../errors.js';
-import { loadConfig } from '../config/config.js';
-import { createLogger } from '../log.js';
-import { StatusBoard } from '../status/board.js';
-import { systemClock } from '../util/clock.js';
-import { startVehicleIo } from '../sensors/vehicle-io.js';
+import { UsageError } from '../base/errors.js';
+import { loadConfig } from '../agent/config.js';
+import { createLogger } from '../base/log.js';
+import { StatusBoard } from '../base/status-board.js';
+import { systemClock } from '../base/clock.js';
+import { startVehicleIo } from '../agent/vehicle-io.js';
 import { faultNames } from '../sensors/faults.js';
 import type { SensorHub } from '../sensors/hub.js';
 

@@ -1,41 +1,78 @@
 import { numberOption, parseCommandArgs, type Command } from './command.js';
-import { UsageError } from '../errors.js';
-import { createLogger } from '../log.js';
-import { parseHostPort } from '../link/device.js';
-import { createEngine, DEFAULT_ENGINE, ENGINE_NAMES, type EngineName } from '../link/quic/engines.js';
-import { serverTls } from '../link/tls/material.js';
-import { vehicleIdFromCert } from '../link/tls/identity.js';
+import { UsageError } from '../base/errors.js';
+import { createLogger } from '../base/log.js';
+import { parseHostPort } from '../base/host-port.js';
+import { createEngine, DEFAULT_ENGINE, ENGINE_NAMES, type EngineName } from '../quic/engines.js';
+import { serverTls } from '../tls/material.js';
+import { vehicleIdFromCert } from '../tls/identity.js';
 import { IngestServer } from '../server/server.js';
-import { Store } from '../server/store.js';
-import { codecBatchPacker, positionOf } from '../link/record-codec.js';
-import { DEFAULT_UDP_BUFFER_BYTES } from '../link/quic/udp-buffers.js';
+import { dbLabel, openStore, openStoreReadOnly, retentionOf, type AnyStore } from '../server/store/open.js';
+import { PgStore } from '../server/store/pg/store.js';
+import { isPostgresUrl } from '../server/store/pg/url.js';
+import type { Store } from '../server/store/store.js';
+import { PgTokenStore } from '../server/http/tokens-pg.js';
+import { scheduleRetention } from '../server/store/retention.js';
+import { codecBatchPacker } from '../telemetry/record-codec.js';
+import { DEFAULT_UDP_BUFFER_BYTES } from '../quic/udp-buffers.js';
+import { HttpApi } from '../server/http/api.js';
+import { TokenStore } from '../server/http/tokens.js';
+import type { Logger } from '../base/log.js';
+import { Forwarder } from '../server/forward/forwarder.js';
+import { DEFAULT_OUTBOX_MAX_ROWS, Outbox } from '../server/forward/outbox.js';
+import { parseTilesUrl, type ConsoleOptions } from '../server/console/page.js';
 
-const runUsage = `Usage: geostream server --listen HOST:PORT --db FILE --ca DIR [options]
-       geostream server stats --db FILE
+const runUsage = `Usage: geostream server --listen HOST:PORT --db FILE|URL --ca DIR [options]
+       geostream server stats --db FILE|URL
+       geostream server token add|list|revoke ... --db FILE|URL
 
 Runs the ingest server: accepts vehicles over QUIC (ALPN geostream/1.0, mutual TLS
 with certificates of the fleet CA in DIR), stores every record exactly once in the
-SQLite database FILE (WAL) and acknowledges only what it has committed.
+SQLite database FILE (WAL) or the PostgreSQL database URL, and acknowledges only
+what the database has committed.
 SIGINT/SIGTERM: commit, ack, close every connection, exit 0.
 
 Options:
   --listen HOST:PORT   UDP address to listen on (e.g. 0.0.0.0:4433)
-  --db FILE            SQLite database (created mode 0600 if missing)
+  --db FILE|URL        SQLite database FILE (created mode 0600 if missing), or a
+                       PostgreSQL server: postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+                       (or ?host=/socket/dir); several ingest processes may share
+                       one PostgreSQL database (--forward: SQLite only)
   --ca DIR             CA directory from 'geostream ca init' (ca.pem, crl.pem,
                        servers/NAME.pem and .key)
   --name NAME          server certificate to use from DIR/servers/ (default: localhost)
   --engine NAME        QUIC engine: ${ENGINE_NAMES.join(' | ')} (default: ${DEFAULT_ENGINE})
   --udp-buffer BYTES   UDP socket receive/send buffer (default ${DEFAULT_UDP_BUFFER_BYTES},
                        capped by net.core.rmem_max/wmem_max; 0: kernel default)
+  --http HOST:PORT     also serve the read-only HTTP API (JSON, GeoJSON/CSV/GPX/columns,
+                       live events) on this TCP address; clients need a token from
+                       'geostream server token add NAME --db FILE'
+  --http-tls           serve the API over HTTPS with the server certificate (--name)
+  --forward URL        POST every stored record to this webhook as JSON batches, at
+                       least once, in commit order, each with its key vehicle/spool/seq
+                       (a durable outbox in the database; ingest never waits for it)
+  --forward-retry-max S  longest wait between retries to a failing receiver (default 60)
+  --forward-outbox-max N  records the outbox keeps for a receiver that is down (default
+                       ${DEFAULT_OUTBOX_MAX_ROWS}); past it each new record pushes out the
+                       oldest, counted, logged, and sent as outboxDropped in every POST
+  --keep-days N        remove records and gaps whose fix time is over N days old, in
+                       small batches between commits (each vehicle's newest position is
+                       kept); default: keep everything
+  --http-tiles URL     base map of the operator console at / (raster tiles, e.g.
+                       https://tiles.example/{z}/{x}/{y}.png); without it the console
+                       draws the vehicles on a plain Web Mercator grid with a scale bar
+  --http-attribution TEXT  attribution shown for the tiles
 
 Subcommands:
-  stats                print per-device statistics as JSON`;
+  stats                print per-device statistics as JSON
+  token                operator tokens of the HTTP API (add NAME, list, revoke NAME)`;
 
-const statsUsage = `Usage: geostream server stats --db FILE
+const statsUsage = `Usage: geostream server stats --db FILE|URL
 
-Prints one JSON object: per device, records stored, duplicates ignored, gaps and
-records lost on the device, connections (handshakes), path changes seen, last
-position and last seen.`;
+Prints one JSON object {"devices": [...]}, per vehicle: records stored,
+duplicates ignored, gaps and records lost on the device, sessions begun
+(handshakes: HELLOs accepted), pathChanges seen, firmware, last seq, time and
+position, last seen and how the last session ended. docs/PROTOCOL.md ("geostream
+server stats") says what each key counts.`;
 
 export function engineOption(v: string | undefined): EngineName {
   const name = (v ?? DEFAULT_ENGINE) as EngineName;
@@ -49,29 +86,76 @@ async function runStats(argv: string[], io: Parameters<Command['run']>[1]): Prom
     io.stdout.write(`${statsUsage}\n`);
     return 0;
   }
-  if (!values.db) throw new UsageError('--db FILE is required');
-  const store = Store.openReadOnly(values.db);
+  if (!values.db) throw new UsageError('--db FILE|URL is required');
+  const store = await openStoreReadOnly(values.db);
   try {
-    io.stdout.write(`${JSON.stringify({ devices: store.stats() }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ devices: await store.stats() }, null, 2)}\n`);
   } finally {
-    store.close();
+    await store.close();
   }
   return 0;
 }
 
+/** The HTTP API beside the ingest server, on the ingest database (its token table made if missing). */
+async function startHttpApi(o: { host: string; port: number; tls: { cert: string; key: string } | undefined; store: AnyStore; online: () => ReadonlySet<string>; log: Logger; console: ConsoleOptions }): Promise<HttpApi> {
+  let tokens: TokenStore | PgTokenStore;
+  if (o.store instanceof PgStore) {
+    await PgTokenStore.ensureTable(o.store.pool);
+    tokens = new PgTokenStore(o.store.pool);
+  } else {
+    TokenStore.ensureTable(o.store.db);
+    tokens = new TokenStore(o.store.db);
+  }
+  const api = new HttpApi({ host: o.host, port: o.port, tls: o.tls, queries: o.store, tokens, online: o.online, log: o.log, console: o.console });
+  try {
+    await api.start();
+  } catch (err) {
+    throw new UsageError(`--http ${o.host}:${o.port}: cannot listen (${(err as Error).message})`);
+  }
+  return api;
+}
+
+function forwardOption(v: string | undefined): string | null {
+  if (v === undefined) return null;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new UsageError(`--forward: "${v}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--forward: expected an http:// or https:// URL, got ${u.protocol}`);
+  return v;
+}
+
+/** Forwarding on (outbox triggers, the delivery loop) or off (triggers dropped, what waits is kept). */
+function startForwarding(url: string | null, store: Store, log: Logger, retryMaxS: number | undefined, outboxMax: number | undefined): Forwarder | null {
+  if (!url) {
+    const waiting = Outbox.disable(store.db);
+    if (waiting) log.warn(`forwarding is off (no --forward): ${waiting} stored records wait in the outbox for a later --forward`);
+    return null;
+  }
+  const outbox = Outbox.enable(store.db, { maxRows: outboxMax });
+  if (outbox.dropped) log.warn(`forwarding outbox: ${outbox.dropped} records were dropped undelivered by its bound so far (${outbox.pending} waiting, at most ${outbox.maxRows})`);
+  const f = new Forwarder({ url, outbox, subscribe: (l) => store.onCommit(l), log, ...(retryMaxS !== undefined ? { retryMaxMs: retryMaxS * 1000 } : {}) });
+  f.start();
+  return f;
+}
+
 export const serverCommand: Command = {
   name: 'server',
-  summary: 'run the ingest server (QUIC, mutual TLS, SQLite), or print its stats',
+  summary: 'run the ingest server (QUIC, mutual TLS, SQLite or PostgreSQL), or print its stats',
   usage: runUsage,
   async run(argv, io) {
     if (argv[0] === 'stats') return runStats(argv.slice(1), io);
-    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' }, 'udp-buffer': { type: 'string' } }, false);
+    if (argv[0] === 'token') return (await import('./server-token.js')).tokenCommand.run(argv.slice(1), io);
+    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' }, 'udp-buffer': { type: 'string' }, http: { type: 'string' }, 'http-tls': { type: 'boolean' }, forward: { type: 'string' }, 'forward-retry-max': { type: 'string' }, 'forward-outbox-max': { type: 'string' }, 'keep-days': { type: 'string' }, 'http-tiles': { type: 'string' }, 'http-attribution': { type: 'string' } }, false);
     if (values.help) {
       io.stdout.write(`${runUsage}\n`);
       return 0;
     }
     if (!values.listen) throw new UsageError('--listen HOST:PORT is required');
-    if (!values.db) throw new UsageError('--db FILE is required');
+    if (!values.db) throw new UsageError('--db FILE|URL is required');
+    if (isPostgresUrl(values.db) && values.forward) throw new UsageError('--forward works on a SQLite database only (not yet on PostgreSQL)');
     if (!values.ca) throw new UsageError('--ca DIR is required');
     let addr: { host: string; port: number };
     try {
@@ -79,8 +163,28 @@ export const serverCommand: Command = {
     } catch (err) {
       throw new UsageError(`--listen: ${(err as Error).message}`);
     }
+    if (values['http-tls'] && !values.http) throw new UsageError('--http-tls needs --http HOST:PORT');
+    let httpAddr: { host: string; port: number } | null = null;
+    try {
+      if (values.http) httpAddr = parseHostPort(values.http, true);
+    } catch (err) {
+      throw new UsageError(`--http: ${(err as Error).message}`);
+    }
+    const forwardUrl = forwardOption(values.forward);
+    const retryMaxS = numberOption('forward-retry-max', values['forward-retry-max'], 1, 3600);
+    const outboxMax = numberOption('forward-outbox-max', values['forward-outbox-max'], 1, 1e12);
+    if (outboxMax !== undefined && !Number.isInteger(outboxMax)) throw new UsageError(`--forward-outbox-max: expected a whole number of records, got ${values['forward-outbox-max']}`);
+    if ((retryMaxS !== undefined || outboxMax !== undefined) && !forwardUrl) throw new UsageError('--forward-retry-max and --forward-outbox-max need --forward URL');
+    if ((values['http-tiles'] || values['http-attribution']) && !values.http) throw new UsageError('--http-tiles and --http-attribution need --http HOST:PORT');
+    const consoleOpts: ConsoleOptions = { tiles: null, attribution: values['http-attribution']?.slice(0, 300) ?? null };
+    try {
+      if (values['http-tiles']) consoleOpts.tiles = parseTilesUrl(values['http-tiles']);
+    } catch (err) {
+      throw new UsageError(`--http-tiles: ${(err as Error).message}`);
+    }
     const engineName = engineOption(values.engine);
     const udpBufferBytes = numberOption('udp-buffer', values['udp-buffer'], 0, 2 ** 31 - 1);
+    const keepDays = numberOption('keep-days', values['keep-days'], 0.000_01, 100_000);
     const log = createLogger({ destination: io.stdout }).child({ component: 'server' });
     const name = values.name ?? 'localhost';
     let tls;
@@ -89,25 +193,32 @@ export const serverCommand: Command = {
     } catch (err) {
       throw new UsageError(`--ca ${values.ca}: cannot read the CA or the server certificate '${name}' (${(err as Error).message}); make them with 'geostream ca init --dir ${values.ca}' and 'geostream ca issue --dir ${values.ca} --server ${name}'`);
     }
-    const store = Store.open(values.db, { positionOf });
+    const store = await openStore(values.db);
     const server = new IngestServer({ engine: createEngine(engineName, { log }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert, packers: [codecBatchPacker], udpBufferBytes });
+    const http = httpAddr ? await startHttpApi({ ...httpAddr, tls: values['http-tls'] ? tls : undefined, store, online: () => server.onlineDevices(), log: log.child({ component: 'http' }), console: consoleOpts }) : null;
+    if (http) log.info(`HTTP API on ${http.scheme}://${http.address.host}:${http.address.port}/api/v1/, operator console at /`);
+    const forwarder = store instanceof PgStore ? null : startForwarding(forwardUrl, store, log.child({ component: 'forward' }), retryMaxS, outboxMax);
     await server.start();
+    const retention = keepDays === undefined ? null : retentionOf(store, { keepDays });
+    const stopRetention = retention ? scheduleRetention(retention, { onError: (err) => log.error(`retention step failed (will retry): ${err.message}`) }) : () => Promise.resolve();
     const b = server.udpBuffers;
     const buffers = b ? `, UDP buffers receive ${Math.round(b.recv / 1024)} KiB send ${Math.round(b.send / 1024)} KiB as the kernel reports them` : '';
-    log.info(`listening on ${server.address.host}:${server.address.port} (engine ${engineName}, database ${values.db}${buffers})`);
+    log.info(`listening on ${server.address.host}:${server.address.port} (engine ${engineName}, database ${dbLabel(values.db)}${buffers})`);
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {
         log.info(`${sig}: committing and closing`);
         process.off('SIGINT', onInt);
         process.off('SIGTERM', onTerm);
-        void server.stop().finally(resolve);
+        void Promise.all([server.stop(), http?.stop(), forwarder?.stop()]).finally(resolve);
       };
       const onInt = () => stop('SIGINT');
       const onTerm = () => stop('SIGTERM');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
     });
-    store.close();
+    await stopRetention();
+    await store.close();
+    if (retention) log.info(`retention (${keepDays} days): ${retention.totals.records} records, ${retention.totals.gaps} gaps and ${retention.totals.linkEvents} link events removed in ${retention.totals.steps} steps (longest ${retention.totals.maxStepMs.toFixed(1)} ms)`);
     const c = server.counters;
     log.info(`stopped: ${c.committedRecords} records committed in ${c.commits} transactions (longest ${c.maxCommitMs.toFixed(0)} ms, ${c.slowCommits} over 100 ms); ${c.connections} connections, ${c.handshakeErrors} handshakes refused`);
     return 0;

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseCommandArgs, numberOption, withSubcommands, type CliIO, type Command } from './command.js';
-import { UsageError } from '../errors.js';
-import { createLogger } from '../log.js';
-import { Spool, flushOnSignals, type SpoolEntry, type SpoolOptions } from '../spool/index.js';
+import { UsageError } from '../base/errors.js';
+import { createLogger } from '../base/log.js';
+import { Spool, ReadOnlySpool, flushOnSignals, type SpoolEntry, type SpoolOptions } from '../spool/index.js';
 import { spoolDefaults } from '../spool/options.js';
-import { CodecError, decodeRecord, encodeRecord, recordFromFix, recordToFixJson } from '../codec/index.js';
+import { CodecError, decodeRecord, encodeRecord } from '../codec/index.js';
+import { recordFromFix, recordToFixJson } from '../telemetry/fix-record.js';
 import { fixFromJson, FixJsonError, type Fix } from '../gnss/fix.js';
+import { envVar } from '../base/env.js';
 
 /**
  * What the spool stores per record: the codec's single-record encoding (CBOR, TELEMETRY_V1)
@@ -36,7 +38,7 @@ function needDir(dir: string | undefined): string {
 }
 
 function stderrLogger(io: CliIO) {
-  return createLogger({ destination: io.stderr, level: process.env.GEOSTREAM_LOG_LEVEL ?? 'warn' });
+  return createLogger({ destination: io.stderr, level: envVar('GEOSTREAM_LOG_LEVEL') ?? 'warn' });
 }
 
 const append: Command = {
@@ -119,13 +121,18 @@ function checkLine(line: string, where: string): Fix | string {
   }
 }
 
-async function withSpool<T>(dir: string, io: CliIO, readOnly: boolean, f: (s: Spool) => T | Promise<T>): Promise<T> {
+function needSpool(dir: string): void {
   if (!existsSync(dir)) throw new Error(`no spool at ${dir} (no such directory)`);
-  const spool = await Spool.open({ dir, log: stderrLogger(io), readOnly });
+}
+
+/** dump and stats: the spool opened read-only (no lock, no repair), safe next to a running agent. */
+function withReadOnly<T>(dir: string, io: CliIO, f: (s: ReadOnlySpool) => T): T {
+  needSpool(dir);
+  const spool = ReadOnlySpool.open({ dir, log: stderrLogger(io) });
   try {
-    return await f(spool);
+    return f(spool);
   } finally {
-    await spool.close();
+    spool.close();
   }
 }
 
@@ -141,7 +148,7 @@ Reads only (no lock, no repair): safe next to a running agent.`,
     const { values } = parseCommandArgs(argv, { ...dirOpt, from: { type: 'string' }, all: { type: 'boolean' } }, false);
     const dir = needDir(values.dir);
     const from = numberOption('from', values.from, 0);
-    return withSpool(dir, io, true, (s) => {
+    return withReadOnly(dir, io, (s) => {
       let next = from ?? (values.all ? 0 : s.ackedSeq + 1);
       for (;;) {
         const batch = s.read(next, 1000);
@@ -166,7 +173,7 @@ counts (life totals), bytes written since start (0: it opens the spool read-only
 a running agent), and more.`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, dirOpt, false);
-    return withSpool(needDir(values.dir), io, true, (s) => {
+    return withReadOnly(needDir(values.dir), io, (s) => {
       const st = s.stats();
       io.stdout.write(`${JSON.stringify({ ...st, oldestTime: iso(st.oldestTimeMs), newestTime: iso(st.newestTimeMs) }, null, 2)}\n`);
       return 0;
@@ -186,11 +193,16 @@ needed. Prints "acked N" (N is at most the newest committed seq).`,
     if (positionals.length !== 1) throw new UsageError('expected exactly one SEQ');
     const seq = numberOption('SEQ', positionals[0], 0)!;
     if (!Number.isSafeInteger(seq)) throw new UsageError(`SEQ: expected an integer, got "${positionals[0]}"`);
-    return withSpool(needDir(values.dir), io, false, (s) => {
-      s.ack(seq);
-      io.stdout.write(`acked ${s.ackedSeq}\n`);
-      return 0;
-    });
+    const dir = needDir(values.dir);
+    needSpool(dir);
+    const spool = await Spool.open({ dir, log: stderrLogger(io) });
+    try {
+      spool.ack(seq);
+      io.stdout.write(`acked ${spool.ackedSeq}\n`);
+    } finally {
+      await spool.close();
+    }
+    return 0;
   },
 };
 

@@ -1,6 +1,6 @@
 import type { Command } from './command.js';
 import { numberOption, parseCommandArgs } from './command.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import { queryStatus, statusSocketPath, type StatusReply } from '../status/socket.js';
 
 function duration(s: number): string {

@@ -1,5 +1,5 @@
 import type { Command } from './command.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../base/version.js';
 
 export const versionCommand: Command = {
   name: 'version',

@@ -1,4 +1,4 @@
-import type { Spec } from '../config/schema.js';
+import type { Spec } from '../base/spec.js';
 
 /**
  * Acquisition filter rules, like a commercial tracker's (Teltonika "data acquisition"):

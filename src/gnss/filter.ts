@@ -1,4 +1,4 @@
-import type { Infer } from '../config/schema.js';
+import type { Infer } from '../base/spec.js';
 import type { samplingSpec } from './config-spec.js';
 import type { Fix } from './fix.js';
 
@@ -70,6 +70,15 @@ export class AcquisitionFilter {
 
   get isStationary(): boolean {
     return this.stationary;
+  }
+
+  /**
+   * While stationary: GNSS time (ms) at which the next heartbeat record is due, given the
+   * latest fix's time; null while moving or before the first record.
+   */
+  nextHeartbeatMs(): number | null {
+    if (!this.stationary || !this.last) return null;
+    return this.last.t + this.r.heartbeatS * 1000;
   }
 
   offer(fix: Fix): TakeReason | null {

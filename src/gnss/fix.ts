@@ -74,7 +74,12 @@ export function degreesTo7(v: number): number {
   return Math.round(Number(`${v}e7`));
 }
 
-/** Validates one parsed JSON line of `geostream nmea` output; errors name the key. */
+/**
+ * Validates one parsed JSON line of `geostream nmea` output; errors name the key.
+ * Measured values are taken as receivers send them (a Garmin reports HDOP 176.0, cheap
+ * receivers print HDOP 99.99 or 999.99 with no fix): a surprising value is never a reason
+ * to drop a fix. The record carries it at the wire's limits (recordFromFix).
+ */
 export function fixFromJson(o: unknown, where: string): Fix {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new FixJsonError(where, '', 'expected a JSON object');
   const r = o as Record<string, unknown>;
@@ -88,7 +93,7 @@ export function fixFromJson(o: unknown, where: string): Fix {
   const lon = numOrNull(r, 'lon', where, -180, 180);
   if ((lat === null) !== (lon === null)) throw new FixJsonError(where, lat === null ? 'lat' : 'lon', 'lat and lon must both be null or both be numbers');
   if (mode === 1 && lat !== null) throw new FixJsonError(where, 'lat', 'a mode 1 (no fix) line cannot have a position');
-  const sats = numOrNull(r, 'sats', where, 0, 999);
+  const sats = numOrNull(r, 'sats', where, 0, Number.MAX_SAFE_INTEGER);
   const quality = numOrNull(r, 'quality', where, 0, 9);
   for (const [k, v] of [['sats', sats], ['quality', quality]] as const) {
     if (v !== null && !Number.isInteger(v)) throw new FixJsonError(where, k, `expected an integer, got ${v}`);
@@ -99,12 +104,12 @@ export function fixFromJson(o: unknown, where: string): Fix {
     lon,
     lat7: lat === null ? null : degreesTo7(lat),
     lon7: lon === null ? null : degreesTo7(lon),
-    alt: numOrNull(r, 'alt', where, -1000, 100000),
-    speed: numOrNull(r, 'speed', where, 0, 1000),
-    course: numOrNull(r, 'course', where, 0, 360),
+    alt: numOrNull(r, 'alt', where, -Infinity, Infinity),
+    speed: numOrNull(r, 'speed', where, -Infinity, Infinity),
+    course: numOrNull(r, 'course', where, -Infinity, Infinity),
     mode,
     quality,
     sats,
-    hdop: numOrNull(r, 'hdop', where, 0, 100),
+    hdop: numOrNull(r, 'hdop', where, -Infinity, Infinity),
   };
 }

@@ -1,4 +1,4 @@
-import type { GnssState } from '../status/board.js';
+import type { GnssState } from '../base/status-board.js';
 import type { Fix } from './fix.js';
 
 /**

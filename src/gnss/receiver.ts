@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { Logger } from '../log.js';
-import { StateLog } from '../log.js';
-import type { StatusBoard, GnssState } from '../status/board.js';
-import type { Clock } from '../util/clock.js';
+import type { Logger } from '../base/log.js';
+import { StateLog } from '../base/log.js';
+import type { StatusBoard, GnssState } from '../base/status-board.js';
+import type { Clock } from '../base/clock.js';
 import type { Uart, UartError, UartPort } from '../hal/uart.js';
 import { NmeaDecoder } from './decoder.js';
 import { fixToJson, type Fix } from './fix.js';

@@ -1,6 +1,6 @@
-import type { Spec } from '../config/schema.js';
+import type { Spec } from '../base/spec.js';
 
-/** The UART the GNSS receiver is on. Owned by the GNSS/HAL work. */
+/** The UART the GNSS receiver is on. */
 export const uartSpec = {
   type: 'object',
   fields: {
@@ -53,7 +53,7 @@ const analogSpec = {
   },
 } as const satisfies Spec;
 
-/** I2C bus and chips. Owned by the sensors work. */
+/** I2C bus and chips. */
 export const i2cSpec = {
   type: 'object',
   optional: true,
@@ -121,7 +121,7 @@ const lineSpec = (doc: string) =>
     },
   }) as const;
 
-/** GPIO lines by BCM number. Owned by the sensors/status work. */
+/** GPIO lines by BCM number. */
 export const gpioSpec = {
   type: 'object',
   optional: true,
@@ -148,6 +148,30 @@ export const gpioSpec = {
         line: { type: 'integer', min: 0, max: 63 },
         activeLow: { type: 'boolean', default: false },
         pulsesPerRev: { type: 'number', min: 0.1, max: 100, doc: 'tach pulses per engine revolution (alternator W terminal: pulley ratio x pole pairs)' },
+      },
+    },
+  },
+} as const satisfies Spec;
+
+/** The vehicle's CAN bus (J1939 on trucks, OBD-II on cars). */
+export const canSpec = {
+  type: 'object',
+  optional: true,
+  fields: {
+    iface: { type: 'string', pattern: /^[A-Za-z0-9_.-]{1,15}$/, patternHint: 'a network interface name like can0', doc: 'SocketCAN interface (can0 for an MCP2515 HAT, vcan0 for tests); any name on the simulated board' },
+    protocol: { type: 'enum', values: ['j1939', 'obd2'], doc: 'j1939: trucks and buses (FMS), listened to; obd2: cars and vans, polled (needs transmit)' },
+    bitrate: { type: 'integer', min: 10_000, max: 1_000_000, default: 250_000, doc: 'bit/s the interface is brought up with: 250000 for J1939/FMS (500000 on some newer trucks), 500000 for OBD-II' },
+    transmit: { type: 'boolean', default: false, doc: 'allow transmitting on the bus; false (default) is listen-only. OBD-II needs true (requests, flow control)' },
+    staleMs: { type: 'integer', min: 100, max: 600_000, default: 5000, doc: 'a bus value older than this is left out of records' },
+    controller: {
+      type: 'object',
+      optional: true,
+      doc: 'the CAN controller on the board, for the image (dtoverlay=mcp2515-can0,oscillator=...,interrupt=...)',
+      fields: {
+        chip: { type: 'enum', values: ['mcp2515'] },
+        oscillatorHz: { type: 'integer', min: 1_000_000, max: 40_000_000, doc: 'crystal on the HAT: 8000000, 12000000 or 16000000' },
+        interruptGpio: { type: 'integer', min: 0, max: 27, doc: 'BCM GPIO of the INT line (25 on most HATs)' },
+        spiBus: { type: 'integer', min: 0, max: 1, default: 0, doc: 'chip select on SPI0: 0 = CE0 (overlay mcp2515-can0), 1 = CE1 (mcp2515-can1)' },
       },
     },
   },

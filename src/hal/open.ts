@@ -1,6 +1,8 @@
-import type { Board } from '../config/board.js';
+import type { Board } from './board.js';
+import type { Can } from './can.js';
 import type { Gpio } from './gpio.js';
 import type { I2cBus } from './i2c.js';
+import { LinuxCan } from './linux/can.js';
 import { LinuxGpio } from './linux/gpio.js';
 import { LinuxI2cBus } from './linux/i2c.js';
 
@@ -12,4 +14,9 @@ export function openLinuxI2c(board: Board): I2cBus | null {
 /** The real GPIO controller of a (non-simulated) board. Claims nothing yet. */
 export function openLinuxGpio(board: Board): Gpio {
   return new LinuxGpio(board.gpio?.chipLabel);
+}
+
+/** The real SocketCAN buses (the addon loads at the first open). */
+export function openLinuxCan(): Can {
+  return new LinuxCan();
 }

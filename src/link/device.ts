@@ -1,13 +1,17 @@
-import { StateLog, type Logger } from '../log.js';
-import type { StatusBoard } from '../status/board.js';
-import type { Clock } from '../util/clock.js';
-import { closeCodeName } from './core/close-codes.js';
-import { DeviceCore, type DeviceOutput, type StreamName } from './core/device-core.js';
-import { ALPN } from './core/frames.js';
-import type { SpoolView } from './core/spool-view.js';
-import type { RecordPacker } from './core/packing.js';
-import type { BackoffOptions } from './core/backoff.js';
-import { QuicError, type QuicConnection, type QuicEngine, type QuicStream, type TlsMaterial } from './quic/engine.js';
+import { StateLog, type Logger } from '../base/log.js';
+import { clean } from '../base/log-summary.js';
+import type { StatusBoard } from '../base/status-board.js';
+import type { Clock } from '../base/clock.js';
+import { closeLabel } from '../protocol/close-codes.js';
+import { DeviceCore, type DeviceOutput, type StreamName } from '../protocol/device-core.js';
+import { ALPN } from '../protocol/messages.js';
+import type { SpoolView } from '../protocol/spool-view.js';
+import type { RecordPacker } from '../protocol/packing.js';
+import type { BackoffOptions } from '../protocol/backoff.js';
+import { QuicError, type QuicConnection, type QuicEngine, type QuicStream } from '../quic/engine.js';
+import type { TlsMaterial } from '../tls/material.js';
+import { parseHostPort } from '../base/host-port.js';
+import { IDLE_TIMEOUT_MS, KEEP_ALIVE_MS } from '../protocol/transport.js';
 
 /** What the link needs of the spool: the core's read view plus the cumulative ack. */
 export interface LinkSpool extends SpoolView {
@@ -45,13 +49,6 @@ interface Live {
   control: QuicStream;
   uni: Partial<Record<'live' | 'backlog', Promise<QuicStream>>>;
   chains: Record<StreamName, Promise<void>>;
-}
-
-export function parseHostPort(s: string, allowPortZero = false): { host: string; port: number } {
-  const m = /^\[([0-9a-fA-F:]+)\]:(\d{1,5})$/.exec(s) ?? /^([^\s:]+):(\d{1,5})$/.exec(s);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port < (allowPortZero ? 0 : 1) || port > 65535) throw new Error(`"${s}" is not HOST:PORT`);
-  return { host: m[1]!, port };
 }
 
 /**
@@ -122,7 +119,6 @@ export class DeviceLink {
           break;
         case 'ack':
           this.o.spool.ack(o.seq);
-          this.o.status?.setBacklog(Math.max(0, this.o.spool.headSeq - this.o.spool.ackedSeq));
           break;
         case 'state':
           this.o.status?.setLink(o.state);
@@ -161,8 +157,8 @@ export class DeviceLink {
         serverName: o.serverName,
         alpn: [ALPN],
         tls: o.tls,
-        idleTimeoutMs: o.idleTimeoutMs ?? 180_000,
-        keepAliveMs: o.keepAliveMs ?? 20_000,
+        idleTimeoutMs: o.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+        keepAliveMs: o.keepAliveMs ?? KEEP_ALIVE_MS,
         handshakeTimeoutMs: 10_000,
       });
     } catch (err) {
@@ -185,8 +181,8 @@ export class DeviceLink {
     this.cur = live;
     conn.on('close', (info) => {
       if (this.cur === live) this.cur = null;
-      if (!this.stopped) this.apply(this.core.closed(o.clock.now(), gen, info.code, info.reason, info.by));
-      else o.log.debug(`connection closed: ${closeCodeName(info.code)} ${info.reason}`);
+      if (!this.stopped) this.apply(this.core.closed(o.clock.now(), gen, info.code, info.reason, info.by, info.app));
+      else o.log.debug(`connection closed: ${closeLabel(info.code, info.app)} ${clean(info.reason)}`);
     });
     void this.readControl(live);
     this.apply(this.core.connected(o.clock.now(), gen));

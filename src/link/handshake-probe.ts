@@ -1,6 +1,9 @@
-import { CloseCode, closeCodeName } from './core/close-codes.js';
-import { ALPN, encodeFrame, FrameReader, PROTOCOL_VERSION, type Welcome } from './core/frames.js';
-import { QuicError, type CloseInfo, type QuicConnection, type QuicEngine, type TlsMaterial } from './quic/engine.js';
+import { CloseCode, closeCodeName, closeLabel } from '../protocol/close-codes.js';
+import { ALPN, PROTOCOL_VERSION, type Welcome } from '../protocol/messages.js';
+import { FrameReader } from '../protocol/reader.js';
+import { encodeFrame } from '../protocol/wire.js';
+import { QuicError, type CloseInfo, type QuicConnection, type QuicEngine } from '../quic/engine.js';
+import type { TlsMaterial } from '../tls/material.js';
 
 export interface HandshakeProbeOptions {
   engine: QuicEngine;
@@ -66,7 +69,7 @@ export async function probeHandshake(o: HandshakeProbeOptions): Promise<Handshak
       tls: { ...o.tls, verifyPeer: true },
       idleTimeoutMs: 30_000,
       keepAliveMs: 0,
-      handshakeTimeoutMs: Math.max(1, left()),
+      handshakeTimeoutMs: Math.max(1, Math.ceil(left())),
     });
   } catch (err) {
     throw connectError(err, target, o.timeoutMs);
@@ -123,7 +126,7 @@ function withDeadline<T>(conn: QuicConnection, target: string, ms: number, signa
       done(
         info.app && info.by === 'peer'
           ? new HandshakeRefused(info.code, `${target} refused the session: ${closeCodeName(info.code)} ${info.reason}`)
-          : new QuicError('closed', `${target}: connection closed (${info.by}) before WELCOME: ${info.reason || closeCodeName(info.code)}`),
+          : new QuicError('closed', `${target}: connection closed (${info.by}) before WELCOME: ${info.reason || closeLabel(info.code, info.app)}`),
       );
     let settled = false;
     const done = (err: Error | null, v?: T) => {

@@ -1,6 +1,6 @@
-import type { Clock } from '../util/clock.js';
-import type { Config } from '../config/config.js';
-import type { SelftestProbes, GnssSample } from './probes.js';
+import type { Clock } from '../base/clock.js';
+import type { Config } from '../agent/config.js';
+import type { SelftestProbes, GnssSample } from './probe-types.js';
 
 /** WARN is shown but does not fail the run; FAIL makes `geostream selftest` exit 1. */
 export type CheckStatus = 'PASS' | 'WARN' | 'FAIL' | 'SKIP';
@@ -22,6 +22,8 @@ export interface SelftestContext {
   tlsDir: string;
   clock: Clock;
   probes: SelftestProbes;
+  /** Why the hardware probes could not be loaded (a native addon that does not load here); unset when they loaded. */
+  probesUnavailable?: string;
   /** One shared read of the GNSS receiver (UART, fix and clock checks use the same sample); null without a GNSS probe. */
   gnss(): Promise<GnssSample | null>;
   signal: AbortSignal;
@@ -49,6 +51,19 @@ export class ProbeError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The fix when the code that drives the hardware cannot load: an addon built for another Node or CPU. */
+export const FIX_ADDONS =
+  'this executable carries a native addon that cannot load on this device (see the native addons row): build the executable again with make package-arm64 (the build loads every addon under its Node and refuses a wrong one) and install it';
+
+/**
+ * Result for a check whose probe is missing: FAIL when the probes could not be loaded
+ * (the part was never tested), SKIP when this config simply has no such part.
+ */
+export function noProbe(ctx: SelftestContext, part: string): CheckResult {
+  if (ctx.probesUnavailable) return fail(`${part} not checked: the hardware code did not load`, ctx.probesUnavailable, FIX_ADDONS);
+  return skip(`no ${part} in this config`);
 }
 
 /** Result for a check whose config did not load. */

@@ -1,6 +1,6 @@
-import type { Config } from '../config/config.js';
-import type { Clock } from '../util/clock.js';
-import type { SelftestProbes } from './probes.js';
+import type { Config } from '../agent/config.js';
+import type { Clock } from '../base/clock.js';
+import type { SelftestProbes } from './probe-types.js';
 import { gnssProbe } from './probes/gnss.js';
 import { vehicleProbes } from './probes/vehicle.js';
 import { serverProbe } from './probes/server.js';

@@ -1,6 +1,6 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../base/errors.js';
 import type { Check, CheckResult, SelftestContext } from './check.js';
-import type { GnssSample } from './probes.js';
+import type { GnssSample } from './probe-types.js';
 
 export interface CheckOutcome extends CheckResult {
   id: string;

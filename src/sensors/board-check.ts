@@ -1,5 +1,5 @@
-import type { Board } from '../config/board.js';
-import { ConfigError } from '../errors.js';
+import type { Board } from '../hal/board.js';
+import { ConfigError } from '../base/errors.js';
 import { ADS1115_FSR, ADS1115_RATES } from './chips/ads1115.js';
 import { missingScaleFields } from './scaling.js';
 

@@ -1,6 +1,6 @@
-import type { Spec } from '../config/schema.js';
+import type { Spec } from '../base/spec.js';
 
-/** Sensor sampling schedule. Owned by the sensors work. */
+/** Sensor sampling schedule. */
 export const sensorsSpec = {
   type: 'object',
   optional: true,

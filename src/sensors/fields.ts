@@ -1,7 +1,7 @@
 import { TELEMETRY_V1, type TelemetryRecord } from '../codec/index.js';
 
 /**
- * The vehicle fields of a TelemetryRecord (CONTRACTS.md, defined by the codec), at
+ * The vehicle fields of a TelemetryRecord (defined by the codec), at
  * the schema's integer resolution: batteryMv, rpm, coolantDc (0.1 °C), oilKpa,
  * fuelPm (per mille), tyresKpa (one per configured position, null when unknown or
  * expired), cabinDc, humidityPm, ignition, faults (bits in faults.ts).

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type { Infer } from '../config/schema.js';
-import type { Logger } from '../log.js';
-import { StateLog } from '../log.js';
-import type { StatusBoard } from '../status/board.js';
-import type { Clock } from '../util/clock.js';
-import { errorMessage } from '../errors.js';
+import type { Infer } from '../base/spec.js';
+import type { Logger } from '../base/log.js';
+import { StateLog } from '../base/log.js';
+import type { StatusBoard } from '../base/status-board.js';
+import type { Clock } from '../base/clock.js';
+import { errorMessage } from '../base/errors.js';
 import type { sensorsSpec } from './config-spec.js';
 import { FAULT } from './faults.js';
 import type { ScalarField, VehicleFields } from './fields.js';

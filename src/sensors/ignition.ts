@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Gpio, GpioInput } from '../hal/gpio.js';
-import type { Logger } from '../log.js';
-import { StateLog } from '../log.js';
-import type { StatusBoard } from '../status/board.js';
-import type { Clock } from '../util/clock.js';
+import type { Logger } from '../base/log.js';
+import { StateLog } from '../base/log.js';
+import type { StatusBoard } from '../base/status-board.js';
+import type { Clock } from '../base/clock.js';
 
 /**
  * Debounce core, fed raw levels with their times: the stable state changes only

@@ -1,4 +1,4 @@
-import type { Board } from '../config/board.js';
+import type { Board } from '../hal/board.js';
 import type { I2cBus } from '../hal/i2c.js';
 import type { Gpio } from '../hal/gpio.js';
 import { Ads1115, type Ads1115Input } from './chips/ads1115.js';

@@ -1,14 +1,18 @@
-import type { Logger } from '../log.js';
-import { CloseCode } from '../link/core/close-codes.js';
-import { ALPN, DEFAULT_LIMITS, type Limits, type PushedConfig } from '../link/core/frames.js';
-import type { QuicEngine, QuicServer, TlsMaterial } from '../link/quic/engine.js';
+import type { Logger } from '../base/log.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { ALPN, DEFAULT_LIMITS, type Limits, type PushedConfig } from '../protocol/messages.js';
+import type { QuicEngine, QuicServer } from '../quic/engine.js';
+import type { TlsMaterial } from '../tls/material.js';
 import { Session } from './session.js';
-import type { Store } from './store.js';
-import type { RecordPacker } from '../link/core/packing.js';
+import type { IngestStore } from './store/ingest.js';
+import type { RecordPacker } from '../protocol/packing.js';
+import { LogSummary } from '../base/log-summary.js';
+import { systemClock } from '../base/clock.js';
+import { IDLE_TIMEOUT_MS, KEEP_ALIVE_MS } from '../protocol/transport.js';
 
 export interface IngestServerOptions {
   engine: QuicEngine;
-  store: Store;
+  store: IngestStore;
   host: string;
   port: number;
   tls: TlsMaterial;
@@ -26,10 +30,17 @@ export interface IngestServerOptions {
   commitDelayMs?: number;
   /** Close connections that send no HELLO within this long (default 10 s). */
   helloTimeoutMs?: number;
-  /** Unpackers for PACKED frames (src/link/record-packer.ts). */
+  /** Unpackers for PACKED frames (codecBatchPacker in src/telemetry/record-codec.ts). */
   packers?: readonly RecordPacker[];
   /** UDP socket receive/send buffer (default 4 MiB, capped by net.core.rmem_max; 0: kernel default). */
   udpBufferBytes?: number;
+  /**
+   * Records queued for the next commit beyond which the sessions stop reading their
+   * data streams until a commit makes room (default 262,144): memory stays bounded
+   * when the database is slower than the fleet, and QUIC flow control holds the
+   * devices back (their records wait in their spools).
+   */
+  maxQueuedRecords?: number;
 }
 
 export const DEFAULT_PUSHED_CONFIG: PushedConfig = { batchRecords: 1024, batchBytes: 128 * 1024, windowRecords: 16384 };
@@ -40,12 +51,18 @@ export interface ServerCounters {
   refused: number;
   commits: number;
   committedRecords: number;
-  /** Longest COMMIT (ms): the event loop is blocked that long (SQLite is synchronous). */
+  /** Longest COMMIT (ms). With SQLite the event loop is blocked that long (it is synchronous); with PostgreSQL it is the wait for the database. */
   maxCommitMs: number;
   /** COMMITs that took over 100 ms (a slow or contended disk: the UDP socket may overflow meanwhile). */
   slowCommits: number;
   storageErrors: number;
+  /** Most records ever waiting for a commit at once. */
+  maxQueued: number;
+  /** Times the sessions stopped reading because maxQueuedRecords were waiting. */
+  throttled: number;
 }
+
+export const DEFAULT_MAX_QUEUED_RECORDS = 262_144;
 
 /**
  * `geostream server`: accepts geostream/1.0 connections, one Session each, and
@@ -58,10 +75,22 @@ export class IngestServer {
   private readonly byDevice = new Map<string, Session>();
   private flushTimer: NodeJS.Timeout | null = null;
   private closing = false;
-  readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, commits: 0, committedRecords: 0, maxCommitMs: 0, slowCommits: 0, storageErrors: 0 };
+  /** The commit running now (one at a time). */
+  private inFlight: Promise<void> | null = null;
+  /** Sessions waiting for room in the commit queue: resolved after each commit. */
+  private roomWaiters: (() => void)[] = [];
+  private roomWait: Promise<void> | null = null;
+  readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, commits: 0, committedRecords: 0, maxCommitMs: 0, slowCommits: 0, storageErrors: 0, maxQueued: 0, throttled: 0 };
   private slowLoggedAt = -Infinity;
+  /** Refused handshakes and dropped datagrams, as the journal sees them (counted and summarised: a flood cannot flood the log). */
+  private readonly refusalLog: LogSummary;
+  private readonly dropLog: LogSummary;
+  private summaryTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly o: IngestServerOptions) {}
+  constructor(private readonly o: IngestServerOptions) {
+    this.refusalLog = new LogSummary({ emit: (l) => o.log.warn(l), what: 'handshake refused', clock: systemClock });
+    this.dropLog = new LogSummary({ emit: (l) => o.log.warn(l), what: 'datagram dropped', clock: systemClock });
+  }
 
   get address(): { host: string; port: number } {
     if (!this.quic) throw new Error('server not listening');
@@ -77,6 +106,11 @@ export class IngestServer {
     return this.sessions.size;
   }
 
+  /** Vehicles with a live session (HELLO done, not closed yet). */
+  onlineDevices(): ReadonlySet<string> {
+    return new Set(this.byDevice.keys());
+  }
+
   async start(): Promise<void> {
     const o = this.o;
     const config = { ...DEFAULT_PUSHED_CONFIG, ...o.config };
@@ -87,14 +121,19 @@ export class IngestServer {
       alpn: [ALPN],
       tls: o.tls,
       requireClientCert: true,
-      idleTimeoutMs: o.idleTimeoutMs ?? 180_000,
-      keepAliveMs: o.keepAliveMs ?? 20_000,
+      idleTimeoutMs: o.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+      keepAliveMs: o.keepAliveMs ?? KEEP_ALIVE_MS,
       ...(o.udpBufferBytes !== undefined ? { udpBufferBytes: o.udpBufferBytes } : {}),
     });
     this.quic.on('handshakeError', (err, from) => {
       this.counters.handshakeErrors++;
-      o.log.warn(`handshake from ${from.host}:${from.port} refused: ${err.message}`);
+      this.refusalLog.note(err.message, `from ${from.host}:${from.port}`);
     });
+    this.quic.on('refused', (reason, from) => this.dropLog.note(reason, `from ${from.host}:${from.port}`));
+    this.summaryTimer = setInterval(() => {
+      this.refusalLog.flush();
+      this.dropLog.flush();
+    }, 1000).unref();
     const host = {
       store: o.store,
       log: o.log,
@@ -104,6 +143,7 @@ export class IngestServer {
       helloTimeoutMs: o.helloTimeoutMs ?? 10_000,
       identify: o.identify,
       queued: () => this.scheduleFlush(),
+      room: () => this.room(),
       hello: (s: Session) => {
         const d = s.device!;
         const old = this.byDevice.get(d);
@@ -132,20 +172,55 @@ export class IngestServer {
   }
 
   private scheduleFlush(): void {
-    if (this.flushTimer || this.closing) return;
+    const q = this.o.store.queued;
+    if (q > this.counters.maxQueued) this.counters.maxQueued = q;
+    if (this.flushTimer || this.inFlight || this.closing) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      this.flush();
+      void this.flush();
     }, this.o.commitDelayMs ?? 20);
   }
 
-  /** Commits what is queued and sends the ACKs. A database failure closes the sessions whose records were lost (they resend). */
-  flush(): void {
+  /** Null while the commit queue has room; else a Promise that resolves after the next commit. */
+  private room(): Promise<void> | null {
+    if (this.o.store.queued < (this.o.maxQueuedRecords ?? DEFAULT_MAX_QUEUED_RECORDS)) return null;
+    if (!this.roomWait) {
+      this.counters.throttled++;
+      this.roomWait = new Promise<void>((r) => this.roomWaiters.push(r));
+    }
+    return this.roomWait;
+  }
+
+  private wakeRoom(): void {
+    this.roomWait = null;
+    for (const r of this.roomWaiters.splice(0)) r();
+  }
+
+  /**
+   * Commits what is queued and sends the ACKs, one commit at a time: a call while a
+   * commit runs waits for it, then commits what arrived meanwhile. A database failure
+   * closes the sessions (nothing of theirs was acked: they resend).
+   */
+  async flush(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    while (this.inFlight) await this.inFlight;
+    const store = this.o.store;
+    if (store.queued === 0 && store.notesQueued === 0) return;
+    this.inFlight = this.commitOnce();
     try {
-      const t0 = performance.now();
-      const n = this.o.store.flush();
+      await this.inFlight;
+    } finally {
+      this.inFlight = null;
+      this.wakeRoom();
+    }
+    if (store.queued > 0 || store.notesQueued > 0) this.scheduleFlush();
+  }
+
+  private async commitOnce(): Promise<void> {
+    const t0 = performance.now();
+    try {
+      const n = await this.o.store.commit();
       const ms = performance.now() - t0;
       if (n > 0) {
         this.counters.commits++;
@@ -156,7 +231,7 @@ export class IngestServer {
         this.counters.slowCommits++;
         if (t0 - this.slowLoggedAt > 60_000) {
           this.slowLoggedAt = t0;
-          this.o.log.warn(`slow database commit: ${ms.toFixed(0)} ms for ${n} records (${this.counters.slowCommits} commits over 100 ms so far; the disk is slow or contended)`);
+          this.o.log.warn(`slow database commit: ${ms.toFixed(0)} ms for ${n} records (${this.counters.slowCommits} commits over 100 ms so far; the database is slow or contended)`);
         }
       }
     } catch (err) {
@@ -171,12 +246,15 @@ export class IngestServer {
   async stop(graceMs = 2000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.flush();
+    await this.flush();
     const drained = Promise.all([...this.sessions].map((s) => s.drained()));
     await Promise.race([drained, new Promise((r) => setTimeout(r, graceMs).unref())]);
-    this.flush(); // what arrived meanwhile (its ACKs may not make it out: the device resends, the store ignores)
+    await this.flush(); // what arrived meanwhile (its ACKs may not make it out: the device resends, the store ignores)
     for (const s of this.sessions) s.close(CloseCode.shutdown, 'server shutting down');
     await Promise.race([Promise.all([...this.sessions].map((s) => s.drained())), new Promise((r) => setTimeout(r, 500).unref())]);
     await this.quic?.close(CloseCode.shutdown, 'server shutting down').catch(() => {});
+    if (this.summaryTimer) clearInterval(this.summaryTimer);
+    this.refusalLog.close();
+    this.dropLog.close();
   }
 }

@@ -1,13 +1,13 @@
-import type { Logger } from '../log.js';
-import { CloseCode, closeCodeName } from '../link/core/close-codes.js';
-import { ServerCore, type ServerOutput } from '../link/core/server-core.js';
-import type { PushedConfig, Limits } from '../link/core/frames.js';
-import type { QuicConnection, QuicStream } from '../link/quic/engine.js';
-import type { Store } from './store.js';
-import type { RecordPacker } from '../link/core/packing.js';
+import type { Logger } from '../base/log.js';
+import { CloseCode, closeCodeName, closeLabel } from '../protocol/close-codes.js';
+import { ServerCore, type ServerOutput, type StoredView } from '../protocol/server-core.js';
+import type { PushedConfig, Limits } from '../protocol/messages.js';
+import type { QuicConnection, QuicStream } from '../quic/engine.js';
+import type { IngestStore } from './store/ingest.js';
+import type { RecordPacker } from '../protocol/packing.js';
 
 export interface SessionHost {
-  store: Store;
+  store: IngestStore;
   log: Logger;
   config: PushedConfig;
   limits: Limits;
@@ -21,6 +21,8 @@ export interface SessionHost {
   gone: (s: Session) => void;
   /** A connection that sent no HELLO this long after the handshake is closed. */
   helloTimeoutMs: number;
+  /** Resolves when the commit queue has room again (null: it has room now); data streams wait for it before reading on. */
+  room: () => Promise<void> | null;
 }
 
 /**
@@ -60,14 +62,14 @@ export class Session {
       config: host.config,
       limits: host.limits,
       packers: host.packers,
-      lookup: (d, sp, a, h, m) => host.store.lookup(d, sp, a, h, m),
+      lookup: (d, sp, a, h, m) => this.lookup(d, sp, a, h, m),
     });
     conn.on('stream', (st) => this.onStream(st));
     conn.on('path', (p) => {
       const d = this.core.device;
       host.log.info({ device: d }, `${d ?? 'device'} path changed ${p.from.host}:${p.from.port} -> ${p.to.host}:${p.to.port}`);
       if (d) {
-        host.store.notePathChange(d);
+        host.store.notePathChange(d, `${p.from.host}:${p.from.port} -> ${p.to.host}:${p.to.port}`);
         host.queued();
       }
     });
@@ -75,7 +77,7 @@ export class Session {
       this.ended = true;
       clearTimeout(this.helloTimer);
       const d = this.core.device;
-      const why = `${info.by}: ${closeCodeName(info.code)}${info.reason ? ` ${info.reason}` : ''}`;
+      const why = `${info.by}: ${closeLabel(info.code, info.app)}${info.reason ? ` ${info.reason}` : ''}`;
       host.log.info({ device: d }, `${d ?? this.identity ?? 'unidentified peer'} disconnected (${why})`);
       if (d) {
         host.store.noteClose(d, why);
@@ -105,6 +107,25 @@ export class Session {
     return this.writes;
   }
 
+  /** A store answer that is a Promise reaches the core through welcome(); a failed one ends this session only. */
+  private lookup(device: string, spool: string, acked: number, head: number, maxRanges: number): StoredView | null {
+    let view: StoredView | Promise<StoredView>;
+    try {
+      view = this.host.store.lookup(device, spool, acked, head, maxRanges);
+    } catch (err) {
+      view = Promise.reject(err as Error);
+    }
+    if (!(view instanceof Promise)) return view;
+    view.then(
+      (v) => this.apply(this.core.welcome(Date.now(), v)),
+      (err: Error) => {
+        this.host.log.error({ device }, `${device}: database lookup for HELLO failed: ${err.message}`);
+        this.close(CloseCode.storage, 'server could not read its database; retry later');
+      },
+    );
+    return null;
+  }
+
   private onStream(st: QuicStream): void {
     if (st.kind === 'bidi') {
       if (this.control) {
@@ -115,15 +136,18 @@ export class Session {
       for (const b of this.early.splice(0)) this.write(b);
       void this.pumpStream(st, (b) => this.core.controlBytes(Date.now(), b), () => []);
     } else {
-      void this.pumpStream(st, (b) => this.core.dataBytes(st.id, b), () => this.core.dataEnd(st.id));
+      void this.pumpStream(st, (b) => this.core.dataBytes(st.id, b), () => this.core.dataEnd(st.id), true);
     }
   }
 
-  private async pumpStream(st: QuicStream, feed: (b: Uint8Array) => ServerOutput[], end: () => ServerOutput[]): Promise<void> {
+  private async pumpStream(st: QuicStream, feed: (b: Uint8Array) => ServerOutput[], end: () => ServerOutput[], data = false): Promise<void> {
     try {
       for await (const chunk of st) {
         if (this.core.isClosed) break;
         this.apply(feed(chunk));
+        // a slow database: stop reading (QUIC flow control holds the device back) until the queue has room
+        const wait = data ? this.host.room() : null;
+        if (wait) await wait;
       }
       if (!this.core.isClosed) this.apply(end());
     } catch {
@@ -140,7 +164,7 @@ export class Session {
           break;
         case 'hello':
           this.host.log.info({ device: o.hello.device }, `${o.hello.device} connected from ${this.conn.remote.host}:${this.conn.remote.port} (firmware ${o.hello.firmware}, spool ${o.hello.spool} head ${o.hello.head}, acked ${o.hello.acked})`);
-          this.host.store.noteHandshake(o.hello.device, o.hello.firmware);
+          this.host.store.noteHandshake(o.hello.device, o.hello.firmware, `from ${this.conn.remote.host}:${this.conn.remote.port}, firmware ${o.hello.firmware}, spool ${o.hello.spool}, backlog ${Math.max(0, o.hello.head - o.hello.acked)} (head ${o.hello.head}, acked ${o.hello.acked})`);
           this.host.queued();
           this.host.hello(this);
           break;

@@ -10,7 +10,7 @@ export interface CapacityPlan {
 }
 
 export interface CapacityInput {
-  segments: SegmentInfo[];
+  segments: readonly SegmentInfo[];
   /** the segment being written (never a victim) */
   active: SegmentInfo | null;
   acked: number;

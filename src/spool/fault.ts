@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import { StateLog, type Logger } from '../log.js';
-import type { StatusBoard } from '../status/board.js';
+import { StateLog, type Logger } from '../base/log.js';
+import type { StatusBoard } from '../base/status-board.js';
 
 /**
  * Storage health: one state per failure kind, logged once per change, mirrored to the

@@ -1,31 +1,25 @@
+import { GAP_REASONS, type Gap, type GapReason } from '../codec/gap.js';
 import { readUvarint, unzigzag, uvarintSize, writeUvarint, zigzag, type VarintRead } from './varint.js';
 
-export type GapReason = 'thinned' | 'dropped' | 'corrupt' | 'ring';
-const REASONS: GapReason[] = ['thinned', 'dropped', 'corrupt', 'ring'];
+export type { GapReason };
 
 /**
- * A gap marker: `lost` data records that were in seqs [fromSeq, toSeq] and times
- * [fromTimeMs, toTimeMs] are gone. It is stored and delivered like a record (with its own,
- * newer seq), so loss is never silent. For corrupt blocks `lost` is an upper bound.
+ * A gap marker as the spool makes it: the one Gap type (src/codec/gap.ts), always with one of
+ * the spool's own reasons. It is stored and delivered like a record (with its own, newer seq),
+ * so loss is never silent. On the card it is six uvarints: reason index, fromSeq, toSeq -
+ * fromSeq, zig-zag fromTimeMs, zig-zag (toTimeMs - fromTimeMs), lost.
  */
-export interface GapInfo {
-  fromSeq: number;
-  toSeq: number;
-  fromTimeMs: number;
-  toTimeMs: number;
-  lost: number;
-  reason: GapReason;
-}
+export type SpoolGap = Gap & { reason: GapReason };
 
-export function encodeGap(g: GapInfo): Uint8Array {
-  const vals = [REASONS.indexOf(g.reason), g.fromSeq, g.toSeq - g.fromSeq, zigzag(g.fromTimeMs), zigzag(g.toTimeMs - g.fromTimeMs), g.lost];
+export function encodeGap(g: SpoolGap): Uint8Array {
+  const vals = [GAP_REASONS.indexOf(g.reason), g.fromSeq, g.toSeq - g.fromSeq, zigzag(g.fromTimeMs), zigzag(g.toTimeMs - g.fromTimeMs), g.lost];
   const b = new Uint8Array(vals.reduce((n, v) => n + uvarintSize(v), 0));
   let p = 0;
   for (const v of vals) p = writeUvarint(b, p, v);
   return b;
 }
 
-export function decodeGap(b: Uint8Array): GapInfo | null {
+export function decodeGap(b: Uint8Array): SpoolGap | null {
   const v: VarintRead = { value: 0, next: 0 };
   const vals: number[] = [];
   let p = 0;
@@ -35,7 +29,7 @@ export function decodeGap(b: Uint8Array): GapInfo | null {
     vals.push(v.value);
     p = v.next;
   }
-  const reason = REASONS[vals[0]!];
+  const reason = GAP_REASONS[vals[0]!];
   if (!reason || p !== b.length) return null;
   const fromTimeMs = unzigzag(vals[3]!);
   return { reason, fromSeq: vals[1]!, toSeq: vals[1]! + vals[2]!, fromTimeMs, toTimeMs: fromTimeMs + unzigzag(vals[4]!), lost: vals[5]! };
@@ -43,7 +37,7 @@ export function decodeGap(b: Uint8Array): GapInfo | null {
 
 /** Collects losses of one reason until they are written as one gap marker. */
 export class LossAccumulator {
-  private g: GapInfo | null = null;
+  private g: SpoolGap | null = null;
   constructor(readonly reason: GapReason) {}
 
   /** One lost data record. */
@@ -52,7 +46,7 @@ export class LossAccumulator {
   }
 
   /** A range (a lost gap marker folds in here, so its loss is still reported). */
-  merge(r: GapInfo): void {
+  merge(r: SpoolGap): void {
     if (this.g === null) {
       this.g = { ...r, reason: this.reason };
       return;
@@ -69,7 +63,7 @@ export class LossAccumulator {
     return this.g !== null;
   }
 
-  take(): GapInfo | null {
+  take(): SpoolGap | null {
     const g = this.g;
     this.g = null;
     return g;

@@ -1,6 +1,6 @@
-import type { Logger } from '../log.js';
-import type { StatusBoard } from '../status/board.js';
-import type { Clock } from '../util/clock.js';
+import type { Logger } from '../base/log.js';
+import type { StatusBoard } from '../base/status-board.js';
+import type { Clock } from '../base/clock.js';
 import { BLOCK_BYTES } from './constants.js';
 import type { SpoolFs } from './fs.js';
 
@@ -20,8 +20,6 @@ export interface SpoolOptions {
   ringBytes?: number;
   /** the ack cursor is persisted at most this often (default 30 s): after a crash at most this much acknowledged data is sent again (the server deduplicates); a longer interval saves flash writes */
   cursorIntervalMs?: number;
-  /** open for reading only: no lock, no writes, no repairs (dump/stats next to a running agent) */
-  readOnly?: boolean;
   retryMinMs?: number;
   retryMaxMs?: number;
   clock?: Clock;
@@ -30,7 +28,7 @@ export interface SpoolOptions {
   fs?: SpoolFs;
 }
 
-export type ResolvedOptions = Required<Omit<SpoolOptions, 'clock' | 'log' | 'status' | 'fs' | 'readOnly'>>;
+export type ResolvedOptions = Required<Omit<SpoolOptions, 'clock' | 'log' | 'status' | 'fs'>>;
 
 export const spoolDefaults = {
   segmentBytes: 4 * 1024 * 1024,

@@ -1,7 +1,7 @@
 import { BLOCK_BYTES } from './constants.js';
 import { decodeBlock, type Kind } from './frame.js';
 import type { SpoolFs } from './fs.js';
-import { decodeGap, type GapInfo } from './gap.js';
+import { decodeGap, type SpoolGap } from './gap.js';
 import { blockRange, startBlock, type SegmentInfo } from './segment-info.js';
 
 export interface SpoolEntry {
@@ -9,7 +9,7 @@ export interface SpoolEntry {
   timeMs: number;
   kind: Kind;
   payload: Uint8Array;
-  gap?: GapInfo;
+  gap?: SpoolGap;
 }
 
 export function entryOf(seq: number, timeMs: number, kind: Kind, payload: Uint8Array): SpoolEntry {

@@ -3,7 +3,7 @@ import { BLOCK_BYTES, CURSOR_FILE, SEGMENT_HEADER_BYTES, SEGMENT_RE, TMP_SUFFIX 
 import { parseCursor, type CursorState } from './cursor.js';
 import type { DeltaState } from './frame.js';
 import type { SpoolFs } from './fs.js';
-import { decodeGap, type GapInfo } from './gap.js';
+import { decodeGap, type SpoolGap } from './gap.js';
 import { decodeSegmentHeader } from './segment.js';
 import { blockRange, emptySegment, indexFrame, type SegmentInfo } from './segment-info.js';
 import { decodeBlock } from './frame.js';
@@ -137,4 +137,12 @@ export function recover(fs: SpoolFs, dir: string): Recovered {
   return out;
 }
 
-export type { GapInfo };
+
+/** The seqs recovery leaves: the ack from the cursor; the next seq past everything on disk, the ack and the lease. */
+export function positions(r: Recovered): { acked: number; committed: number; next: number; lease: number } {
+  const maxSeq = r.segments.length ? r.segments[r.segments.length - 1]!.maxSeq : 0;
+  const acked = r.cursor?.acked ?? 0;
+  return { acked, committed: Math.max(maxSeq, acked), next: Math.max(maxSeq + 1, acked + 1, r.cursor?.lease ?? 0, 1), lease: r.cursor?.lease ?? 0 };
+}
+
+export type { SpoolGap };

@@ -1,6 +1,6 @@
 import { SEGMENT_HEADER_BYTES } from './constants.js';
 import { ByteSink, FrameEncoder, type Kind } from './frame.js';
-import { decodeGap, type GapInfo } from './gap.js';
+import { decodeGap, type SpoolGap } from './gap.js';
 import { encodeSegmentHeader } from './segment.js';
 import { blockRange, emptySegment, indexFrame, type SegmentInfo } from './segment-info.js';
 import { decodeBlock } from './frame.js';
@@ -45,7 +45,7 @@ export function buildSegment(path: string, nameSeq: number, spoolId: string, thi
 }
 
 /** Folds a record being removed into a loss: data counts 1, a gap marker carries its own range. */
-export function lossOf(r: Rec): GapInfo {
+export function lossOf(r: Rec): SpoolGap {
   if (r.kind === 'gap') {
     const g = decodeGap(r.payload);
     if (g) return g;

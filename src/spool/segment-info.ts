@@ -52,6 +52,28 @@ export function indexFrame(seg: SegmentInfo, f: { seq: number; timeMs: number; k
   seg.maxTimeMs = Math.max(seg.maxTimeMs, f.timeMs);
 }
 
+/**
+ * Records with seq > acked in the segments, from the block index (a block the ack cuts counts
+ * at most the seqs after the ack): O(segments + blocks of the one segment the ack cuts).
+ */
+export function unackedRecords(segments: readonly SegmentInfo[], acked: number): number {
+  let n = 0;
+  for (const seg of segments) {
+    if (seg.maxSeq <= acked) continue;
+    if (seg.minSeq > acked) {
+      n += seg.records;
+      continue;
+    }
+    for (let b = 0; b < seg.blockFirst.length; b++) {
+      const first = seg.blockFirst[b]!;
+      const next = seg.blockFirst[b + 1] || seg.maxSeq + 1;
+      if (first === 0 || next - 1 <= acked) continue;
+      n += first > acked ? seg.blockCount[b]! : Math.min(seg.blockCount[b]!, next - 1 - acked);
+    }
+  }
+  return n;
+}
+
 export function blockRange(b: number, dataEnd: number): [number, number] {
   return [b === 0 ? SEGMENT_HEADER_BYTES : b * BLOCK_BYTES, Math.min((b + 1) * BLOCK_BYTES, dataEnd)];
 }

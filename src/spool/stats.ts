@@ -1,4 +1,7 @@
+import type { LossTotals } from './cursor.js';
 import type { SpoolEntry } from './reader.js';
+import type { SegmentInfo } from './segment-info.js';
+import type { WriteCounters } from './state.js';
 
 export interface SpoolStats {
   spoolId: string;
@@ -35,8 +38,59 @@ export interface SpoolStats {
   fault: string | null;
 }
 
+/** What stats() reports beyond the entries it reads. */
+export interface StatsInput {
+  spoolId: string;
+  dir: string;
+  read(from: number, max: number): SpoolEntry[];
+  acked: number;
+  committed: number;
+  next: number;
+  segments: readonly SegmentInfo[];
+  totals: LossTotals;
+  /** records held in memory that read() does not return */
+  unreadable: number;
+  /** records held in memory */
+  pending: number;
+  stat: WriteCounters;
+  fault: string | null;
+}
+
+/** Counts by reading every unacknowledged record: O(records), for the CLI and tests (the backlog is the cheap count). */
+export function spoolStats(i: StatsInput): SpoolStats {
+  const { data, gaps, gapLost, oldest, newest } = scanEntries(i.read, i.acked + 1);
+  return {
+    spoolId: i.spoolId,
+    dir: i.dir,
+    records: data + gaps + i.unreadable,
+    dataRecords: data,
+    gapRecords: gaps,
+    bytes: i.segments.reduce((n, s) => n + s.size, 0),
+    segments: i.segments.length,
+    oldestSeq: oldest?.seq ?? null,
+    newestSeq: newest?.seq ?? null,
+    oldestTimeMs: oldest?.timeMs ?? null,
+    newestTimeMs: newest?.timeMs ?? null,
+    ackedSeq: i.acked,
+    committedSeq: i.committed,
+    nextSeq: i.next,
+    gaps,
+    gapLost,
+    dropped: i.totals.dropped,
+    thinned: i.totals.thinned,
+    corruptBytes: i.totals.corruptBytes,
+    tornBytes: i.totals.tornBytes,
+    pendingRecords: i.pending,
+    bytesWritten: i.stat.bytesWritten,
+    payloadBytesAppended: i.stat.payloadBytes,
+    fsyncs: i.stat.fsyncs,
+    commits: i.stat.commits,
+    fault: i.fault,
+  };
+}
+
 /** Walks the entries from `from` on, in batches, counting data and gap markers. */
-export function scanEntries(read: (from: number, max: number) => SpoolEntry[], from: number) {
+function scanEntries(read: (from: number, max: number) => SpoolEntry[], from: number) {
   let data = 0;
   let gaps = 0;
   let gapLost = 0;

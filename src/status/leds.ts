@@ -1,7 +1,7 @@
 import type { Gpio, GpioOutput, Level } from '../hal/gpio.js';
-import type { Logger } from '../log.js';
-import type { StatusBoard } from './board.js';
-import { errorMessage } from '../errors.js';
+import type { Logger } from '../base/log.js';
+import type { StatusBoard } from '../base/status-board.js';
+import { errorMessage } from '../base/errors.js';
 
 export type LedName = 'gnss' | 'link' | 'fault';
 export type Pattern = 'off' | 'on' | 'blink' | 'slow' | 'fast';
@@ -17,7 +17,7 @@ export const PATTERNS: Record<Pattern, (n: number) => Level> = {
   fast: (n) => (n % 2 === 0 ? 1 : 0), // 5 Hz
 };
 
-/** What each LED shows for the agent's state (issue 7). */
+/** What each LED shows for the agent's state. */
 export function patternsFor(s: StatusBoard): Record<LedName, Pattern> {
   return {
     gnss: s.gnss === 'fix' ? 'on' : s.gnss === 'no-fix' ? 'blink' : 'off',

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../errors.js';
-import { VERSION } from '../version.js';
-import type { StatusBoard } from './board.js';
+import type { Logger } from '../base/log.js';
+import { errorMessage } from '../base/errors.js';
+import { VERSION } from '../base/version.js';
+import type { StatusBoard } from '../base/status-board.js';
 import { StatusServer, statusSocketPath } from './socket.js';
 import { ServiceNotifier } from './watchdog.js';
+import { envVar, processEnv, type Env } from '../base/env.js';
 
 /** The agent's face to its operators: the status socket and systemd's notify/watchdog. */
 export interface AgentService {
@@ -17,13 +18,13 @@ export interface AgentService {
   close(): Promise<void>;
 }
 
-export async function startAgentService(o: { status: StatusBoard; log: Logger; vehicle: string; env?: NodeJS.ProcessEnv }): Promise<AgentService> {
-  const env = o.env ?? process.env;
+export async function startAgentService(o: { status: StatusBoard; log: Logger; vehicle: string; env?: Env }): Promise<AgentService> {
+  const env = o.env ?? processEnv();
   const log = o.log.child({ component: 'service' });
   const notifier = new ServiceNotifier({ env, log });
   let server: StatusServer | undefined;
   const path = statusSocketPath(env);
-  const asked = Boolean(env.GEOSTREAM_STATUS_SOCKET || env.STATE_DIRECTORY);
+  const asked = Boolean(envVar('GEOSTREAM_STATUS_SOCKET', env) || envVar('STATE_DIRECTORY', env));
   if (asked || existsSync(dirname(path))) {
     try {
       const startedAt = new Date().toISOString();

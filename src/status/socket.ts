@@ -1,9 +1,10 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import type { AgentStatus, StatusBoard } from './board.js';
-import type { Logger } from '../log.js';
-import { errorCode, errorMessage } from '../errors.js';
+import type { AgentStatus, StatusBoard } from '../base/status-board.js';
+import type { Logger } from '../base/log.js';
+import { errorCode, errorMessage } from '../base/errors.js';
+import { envVar, processEnv, type Env } from '../base/env.js';
 
 /** What `geostream status` gets: who answers, and the StatusBoard snapshot. */
 export interface StatusReply {
@@ -12,9 +13,10 @@ export interface StatusReply {
 }
 
 /** The agent's status socket: $GEOSTREAM_STATUS_SOCKET, else status.sock in the state dir. */
-export function statusSocketPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GEOSTREAM_STATUS_SOCKET) return env.GEOSTREAM_STATUS_SOCKET;
-  const state = env.STATE_DIRECTORY?.split(':')[0] ?? '/var/lib/geostream';
+export function statusSocketPath(env: Env = processEnv()): string {
+  const asked = envVar('GEOSTREAM_STATUS_SOCKET', env);
+  if (asked) return asked;
+  const state = envVar('STATE_DIRECTORY', env)?.split(':')[0] ?? '/var/lib/geostream';
   return join(state, 'status.sock');
 }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../errors.js';
+import type { Logger } from '../base/log.js';
+import { errorMessage } from '../base/errors.js';
+import { envVar, processEnv } from '../base/env.js';
 
 /**
  * Sends one sd_notify message (`READY=1`, `WATCHDOG=1`, `STATUS=...`, `STOPPING=1`).
@@ -18,7 +19,7 @@ export interface Notifier {
  */
 export class SystemdNotify implements Notifier {
   constructor(
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly env: NodeJS.ProcessEnv = processEnv(),
     private readonly timeoutMs = 5000,
     private readonly command = 'systemd-notify',
   ) {}
@@ -70,13 +71,13 @@ export class ServiceNotifier {
   pings = 0;
 
   constructor(opts: ServiceNotifierOptions) {
-    const env = opts.env ?? process.env;
+    const env = opts.env ?? processEnv();
     this.log = opts.log;
     this.notifier = opts.notifier ?? new SystemdNotify(env);
     this.healthy = opts.healthy ?? (() => true);
-    this.enabled = Boolean(env.NOTIFY_SOCKET);
-    const usec = Number(env.WATCHDOG_USEC);
-    const forUs = env.WATCHDOG_PID === undefined || Number(env.WATCHDOG_PID) === process.pid;
+    this.enabled = Boolean(envVar('NOTIFY_SOCKET', env));
+    const usec = Number(envVar('WATCHDOG_USEC', env));
+    const forUs = envVar('WATCHDOG_PID', env) === undefined || Number(envVar('WATCHDOG_PID', env)) === process.pid;
     this.pingIntervalMs = this.enabled && forUs && Number.isFinite(usec) && usec > 0 ? Math.max(50, Math.floor(usec / 2000)) : null;
   }
 

@@ -11,13 +11,12 @@
  * The drives carry no engine or cabin data: sensor values are SYNTHETIC, shaped
  * like what src/sensors produces on the truck board (engine values sampled every
  * 1 s with sensor noise at the schema's resolution, six tyres every 10 s, cabin
- * every 30 s; the assumptions are in test/helpers/codec-drive.ts).
+ * every 30 s; the assumptions are in test/support/codec-drive.ts).
  */
-import {
-  decodeBatch, decodeRecord, decodeRecordWith, defineSchema, encodeBatch, encodeRecord, encodeRecordWith, recordFromFix,
-  recordToFixJson, TELEMETRY_V1, type Fix, type TelemetryRecord,
-} from '../../src/codec/index.js';
-import { allDrives, withSyntheticSensors } from '../helpers/codec-drive.js';
+import { decodeBatch, decodeRecord, decodeRecordWith, defineSchema, encodeBatch, encodeRecord, encodeRecordWith, TELEMETRY_V1, type TelemetryRecord } from '../../src/codec/index.js';
+import { recordFromFix, recordToFixJson } from '../../src/telemetry/fix-record.js';
+import { type Fix } from '../../src/telemetry/fix-json.js';
+import { allDrives, withSyntheticSensors } from '../support/codec-drive.js';
 import { Encoder } from 'cbor-x';
 import { decodeCbor, type CborMap } from '../../src/codec/cbor-reader.js';
 

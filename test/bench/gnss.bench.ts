@@ -4,18 +4,18 @@
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import GPS from 'gps';
-import { sharedData } from '../helpers/shared.js';
+import { sharedData } from '../support/shared.js';
 import { NmeaDecoder } from '../../src/gnss/decoder.js';
 import { FIRST_ROLLOVER } from '../../src/gnss/date.js';
 import type { Fix } from '../../src/gnss/fix.js';
 import { NmeaGenerator } from '../../src/gnss/sim/generator.js';
-import { MockUart } from '../../src/hal/mock/uart.js';
-import { SimUart } from '../../src/hal/sim/uart.js';
-import { Agent } from '../../src/agent.js';
-import { validate } from '../../src/config/schema.js';
-import { configSpec, type Config } from '../../src/config/config.js';
-import { loadBoard } from '../../src/config/board.js';
-import { createLogger } from '../../src/log.js';
+import { MockUart } from '../support/mock-uart.js';
+import { simReceiverUart } from '../../src/gnss/sim/uart.js';
+import { Agent } from '../../src/agent/agent.js';
+import { validate } from '../../src/base/spec.js';
+import { configSpec, type Config } from '../../src/agent/config.js';
+import { loadBoard } from '../../src/hal/board.js';
+import { createLogger } from '../../src/base/log.js';
 
 const CHUNK = 4096;
 const REPEAT = 4;
@@ -123,7 +123,7 @@ const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 {
   // Paced: the sim receiver at 10 Hz in real time for 5 s, including timers and idle wake-ups.
-  const agent = new Agent({ config: simConfig(), log: createLogger({ level: 'info', destination: sink }), uart: new SimUart({ rateHz: 10, speed: 1 }) });
+  const agent = new Agent({ config: simConfig(), log: createLogger({ level: 'info', destination: sink }), uart: simReceiverUart({ rateHz: 10, speed: 1 }) });
   // Counted from the first fix on, so start-up (logger, first open) is not charged to fixes.
   let fixes = 0;
   let c0: NodeJS.CpuUsage | undefined;

@@ -12,11 +12,11 @@
  * Run: node --import tsx test/bench/native.bench.ts (as root for part 1).
  */
 import { spawnSync } from 'node:child_process';
-import { createEngine } from '../../src/link/quic/engines.js';
-import type { QuicEngine, QuicStream } from '../../src/link/quic/engine.js';
-import { repoRoot } from '../helpers/shared.js';
-import { makeQuicFixture, type QuicFixture } from '../helpers/quic-fixture.js';
-import { UdpRelay } from '../helpers/udp-relay.js';
+import { createEngine } from '../../src/quic/engines.js';
+import type { QuicEngine, QuicStream } from '../../src/quic/engine.js';
+import { repoRoot } from '../support/shared.js';
+import { makeQuicFixture, type QuicFixture } from '../support/quic-fixture.js';
+import { UdpRelay } from '../support/udp-relay.js';
 
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_S ?? 30);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 50_000);

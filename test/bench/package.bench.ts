@@ -9,17 +9,17 @@
  * 6 min replay of an hour of driving (GS_BENCH_LONG_S): steady (median VmRSS over the
  * last minute) and peak (VmHWM), against idle plain Node measured the same way.
  * Executables are read cold from disk (see coldCopy).
- * Targets (issue 8): arm64 xz <= 30 MB, x64 first record sent <= 1 s, agent RSS <= 80 MB.
+ * Targets: arm64 xz <= 30 MB, x64 first record sent <= 1 s, agent RSS <= 80 MB.
  * Builds the executables first when they are missing.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildExe, type Arch } from '../helpers/exe.js';
+import { buildExe, type Arch } from '../support/exe.js';
 import Database from 'better-sqlite3';
-import { repoRoot } from '../helpers/shared.js';
-import { unitEnvironment } from '../helpers/unit-env.js';
+import { repoRoot } from '../support/shared.js';
+import { unitEnvironment } from '../support/unit-env.js';
 import { spoolDefaults } from '../../src/spool/options.js';
 
 const NODE_VERSION = /NODE_VERSION = '([\d.]+)'/.exec(readFileSync(join(repoRoot, 'scripts', 'package', 'config.mjs'), 'utf8'))![1]!;

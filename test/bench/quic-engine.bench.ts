@@ -11,10 +11,10 @@
  */
 import { connect as tlsConnect, createServer as tlsServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { availableEngines, createEngine } from '../../src/link/quic/engines.js';
-import type { QuicEngine, QuicServer, QuicStream } from '../../src/link/quic/engine.js';
-import { makeQuicFixture, type QuicFixture } from '../helpers/quic-fixture.js';
-import { UdpRelay } from '../helpers/udp-relay.js';
+import { availableEngines, createEngine } from '../../src/quic/engines.js';
+import type { QuicEngine, QuicServer, QuicStream } from '../../src/quic/engine.js';
+import { makeQuicFixture, type QuicFixture } from '../support/quic-fixture.js';
+import { UdpRelay } from '../support/udp-relay.js';
 
 const RECORD = 64;
 const CASES = [

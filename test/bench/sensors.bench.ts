@@ -2,21 +2,21 @@
 // of the vehicle I/O (sensors on schedule, tach edges, LEDs) on real timers, each
 // against a baseline measured in the same run. Target: < 2 % of one core.
 import { Writable } from 'node:stream';
-import { loadBoard } from '../../src/config/board.js';
-import { validate } from '../../src/config/schema.js';
-import { configSpec, type Config } from '../../src/config/config.js';
-import { Agent } from '../../src/agent.js';
-import { SimUart } from '../../src/hal/sim/uart.js';
-import { createLogger } from '../../src/log.js';
+import { loadBoard } from '../../src/hal/board.js';
+import { validate } from '../../src/base/spec.js';
+import { configSpec, type Config } from '../../src/agent/config.js';
+import { Agent } from '../../src/agent/agent.js';
+import { simReceiverUart } from '../../src/gnss/sim/uart.js';
+import { createLogger } from '../../src/base/log.js';
 import { SimI2cBus } from '../../src/hal/sim/i2c.js';
-import { silentLogger } from '../../src/log.js';
-import { StatusBoard } from '../../src/status/board.js';
-import { ManualClock, systemClock } from '../../src/util/clock.js';
-import { buildSimBoard } from '../../src/sensors/sim/board.js';
+import { silentLogger } from '../../src/base/log.js';
+import { StatusBoard } from '../../src/base/status-board.js';
+import { ManualClock, systemClock } from '../../src/base/clock.js';
+import { buildSimBoard } from '../../src/sensors/sim/chipset.js';
 import { buildSamplers } from '../../src/sensors/samplers.js';
 import { DEFAULT_SENSORS_CONFIG, SensorHub } from '../../src/sensors/hub.js';
-import { startVehicleIo } from '../../src/sensors/vehicle-io.js';
-import { repoRoot } from '../helpers/shared.js';
+import { startVehicleIo } from '../../src/agent/vehicle-io.js';
+import { repoRoot } from '../support/shared.js';
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +80,7 @@ function simConfig(): Config {
 
 /** The GNSS agent at 10 Hz on the sim receiver; each taken record reads the hub like the agent will. */
 function gnssAgent(withRecords?: () => unknown): Agent {
-  const agent = new Agent({ config: simConfig(), log, uart: new SimUart({ rateHz: 10, speed: 1 }) });
+  const agent = new Agent({ config: simConfig(), log, uart: simReceiverUart({ rateHz: 10, speed: 1 }) });
   if (withRecords) agent.on('record', () => JSON.stringify(withRecords()));
   agent.start();
   return agent;

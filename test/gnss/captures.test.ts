@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedData } from '../helpers/shared.js';
-import { runCli } from '../helpers/cli-io.js';
+import { sharedData } from '../support/shared.js';
+import { runCli } from '../support/cli-io.js';
 import { fixFromJson, type Fix } from '../../src/gnss/fix.js';
 
 /**

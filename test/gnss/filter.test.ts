@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AcquisitionFilter, distanceM, type SamplingRules, type TakeReason } from '../../src/gnss/filter.js';
-import { validate } from '../../src/config/schema.js';
+import { validate } from '../../src/base/spec.js';
 import { samplingSpec } from '../../src/gnss/config-spec.js';
 import type { Fix } from '../../src/gnss/fix.js';
 import { NmeaGenerator } from '../../src/gnss/sim/generator.js';
@@ -87,6 +87,18 @@ describe('acquisition filter', () => {
     expect(taken.filter(([t]) => t >= 60 && t < 650)).toEqual([[359, 'heartbeat']]);
     expect(taken.find(([t]) => t === 650)).toEqual([650, 'moving']);
     expect(taken.filter(([t]) => t > 650).every(([, r]) => r === 'period')).toBe(true);
+  });
+
+  it('says when the next heartbeat is due while stationary, and nothing while moving', () => {
+    const f = new AcquisitionFilter(defaults);
+    for (let t = 0; t < 59; t++) f.offer(fix(t, { speed: 0.5 }));
+    expect(f.nextHeartbeatMs()).toBeNull();
+    for (let t = 59; t <= 100; t++) f.offer(fix(t, { speed: 0.5 }));
+    // stationary from 59 s; the last record was the period one at 59 s
+    expect(f.isStationary).toBe(true);
+    expect(f.nextHeartbeatMs()).toBe(T0 + (59 + 300) * 1000);
+    f.offer(fix(101, { speed: 5 }));
+    expect(f.nextHeartbeatMs()).toBeNull();
   });
 
   it('never takes a fix without a position', () => {

@@ -1,12 +1,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sharedData } from '../helpers/shared.js';
+import { sharedData } from '../support/shared.js';
 import { NmeaDecoder } from '../../src/gnss/decoder.js';
 import { FIRST_ROLLOVER } from '../../src/gnss/date.js';
 import { nmeaLine } from '../../src/gnss/lexer.js';
 import type { Fix } from '../../src/gnss/fix.js';
-import { mulberry32 } from '../../src/util/random.js';
+import { mulberry32 } from '../../src/base/random.js';
 
 /** Position-bearing sentences from the real captures, as mutation seeds. */
 function seeds(): string[] {

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MockUart } from '../../src/hal/mock/uart.js';
+import { MockUart } from '../support/mock-uart.js';
 import { GnssReceiver } from '../../src/gnss/receiver.js';
 import { NmeaGenerator } from '../../src/gnss/sim/generator.js';
 import { FIRST_ROLLOVER } from '../../src/gnss/date.js';
-import { createLogger } from '../../src/log.js';
-import { StatusBoard } from '../../src/status/board.js';
-import { systemClock } from '../../src/util/clock.js';
+import { createLogger } from '../../src/base/log.js';
+import { StatusBoard } from '../../src/base/status-board.js';
+import { systemClock } from '../../src/base/clock.js';
 import type { Fix } from '../../src/gnss/fix.js';
-import { lineSink, waitFor } from '../helpers/wait.js';
+import { lineSink, waitFor } from '../support/wait.js';
 import { nmeaLine } from '../../src/gnss/lexer.js';
 
 function setup(noDataMs = 800) {

@@ -4,7 +4,8 @@ import { NmeaDecoder } from '../../src/gnss/decoder.js';
 import { FIRST_ROLLOVER } from '../../src/gnss/date.js';
 import type { Fix } from '../../src/gnss/fix.js';
 import { SimUart, replaySchedule } from '../../src/hal/sim/uart.js';
-import { sharedData } from '../helpers/shared.js';
+import { simReceiverUart } from '../../src/gnss/sim/uart.js';
+import { sharedData } from '../support/shared.js';
 import { readFileSync } from 'node:fs';
 
 const T0 = Date.UTC(2026, 10, 27, 23, 40);
@@ -99,7 +100,7 @@ describe('sim UART replay', () => {
   });
 
   it('replays faster with speed and delivers the capture bytes', async () => {
-    const uart = new SimUart({ capture: sharedData('gpsd', 'ublox-neo-m9n-nmea.log'), speed: 50 });
+    const uart = simReceiverUart({ capture: sharedData('gpsd', 'ublox-neo-m9n-nmea.log'), speed: 50 });
     const chunks: Buffer[] = [];
     const t0 = performance.now();
     const port = await uart.open({ path: 'sim', baudRate: 9600 }, { data: (c) => chunks.push(c), error: () => {} });
@@ -114,14 +115,14 @@ describe('sim UART replay', () => {
   });
 
   it('fails to open a missing capture with a UartError naming it', async () => {
-    const uart = new SimUart({ capture: '/nonexistent/capture.nmea' });
+    const uart = simReceiverUart({ capture: '/nonexistent/capture.nmea' });
     await expect(uart.open({ path: 'sim', baudRate: 9600 }, { data: () => {}, error: () => {} })).rejects.toThrow(/capture \/nonexistent\/capture.nmea/);
   });
 });
 
 describe('sim UART across reopen', () => {
   it('continues a replay where it was instead of starting over (GNSS time never runs backwards)', async () => {
-    const uart = new SimUart({ capture: sharedData('gpsd', 'bt451.log'), speed: 1000 });
+    const uart = simReceiverUart({ capture: sharedData('gpsd', 'bt451.log'), speed: 1000 });
     const first: Buffer[] = [];
     const p1 = await uart.open({ path: 'sim', baudRate: 9600 }, { data: (c) => first.push(c), error: () => {} });
     await new Promise((r) => setTimeout(r, 30));
@@ -161,7 +162,7 @@ describe('sim receiver in real time (the demo and the sim board)', () => {
     // open 600 ms into a second: a receiver reports the next whole second's epoch
     // shortly after it, not the past second's 600 ms late
     while (Date.now() % 1000 < 550 || Date.now() % 1000 >= 650) await new Promise((r) => setTimeout(r, 5));
-    const got = await listen(new SimUart({ rateHz: 1 }), 2500);
+    const got = await listen(simReceiverUart({ rateHz: 1 }), 2500);
     expect(got.length).toBeGreaterThanOrEqual(2);
     for (const g of got) {
       expect(g.atMs).toBeGreaterThanOrEqual(g.fixMs); // never a fix before its epoch
@@ -171,7 +172,7 @@ describe('sim receiver in real time (the demo and the sim board)', () => {
   });
 
   it('after a reopen, skips the epochs that passed while closed instead of bursting them out', async () => {
-    const uart = new SimUart({ rateHz: 10 });
+    const uart = simReceiverUart({ rateHz: 10 });
     await listen(uart, 300);
     await new Promise((r) => setTimeout(r, 1000));
     const got = await listen(uart, 400);

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { makeFleet } from '../helpers/link-fixture.js';
-import { waitFor } from '../helpers/wait.js';
-import { startServerProcess } from '../helpers/server-proc.js';
-import { repoRoot } from '../helpers/shared.js';
-import { availableEngines } from '../../src/link/quic/engines.js';
+import { makeFleet, writeAgentConfig } from '../support/link-fixture.js';
+import { waitFor } from '../support/wait.js';
+import { startServerProcess } from '../support/server-proc.js';
+import { repoRoot } from '../support/shared.js';
+import { availableEngines } from '../../src/quic/engines.js';
 import { Spool } from '../../src/spool/index.js';
 
 /** `geostream run` as a real child process; counts the records it logged as taken. */
@@ -42,19 +41,12 @@ describe.each(availableEngines())('agent process SIGKILLed and restarted mid-str
     const db = join(fleet.dir, 'agent-kill.db');
     const srv = await startServerProcess({ ca: fleet.ca, db, engine: engineName });
     const spoolDir = join(fleet.dir, 'spool');
-    const config = join(fleet.dir, 'agent.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        vehicle: { id: 'truck-1' },
-        board: 'sim',
-        log: { level: 'info' },
-        sampling: { minPeriodS: 0.1, minIntervalS: 0 },
-        // fsync inside every append: a SIGKILL loses at most the record being taken
-        spool: { dir: spoolDir, fsync: 'always' },
-        server: { address: `127.0.0.1:${srv.port}`, serverName: 'localhost', ca: 'ca/ca.pem', cert: 'ca/devices/truck-1.pem', key: 'ca/devices/truck-1.key', engine: engineName },
-      }),
-    );
+    const config = writeAgentConfig(fleet, 'truck-1', srv.port, {
+      sampling: { minPeriodS: 0.1, minIntervalS: 0 },
+      // fsync inside every append: a SIGKILL loses at most the record being taken
+      spool: { dir: spoolDir, fsync: 'always' },
+      server: { engine: engineName },
+    });
     let taken = 0;
     try {
       const a = startAgent(config);

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet } from '../helpers/link-fixture.js';
-import { waitFor } from '../helpers/wait.js';
-import { MemSpool } from '../helpers/mem-spool.js';
+import { makeFleet } from '../support/link-fixture.js';
+import { waitFor } from '../support/wait.js';
+import { MemSpool } from '../support/mem-spool.js';
 import { DeviceLink } from '../../src/link/device.js';
-import { availableEngines, createEngine } from '../../src/link/quic/engines.js';
-import { deviceTls, serverTls } from '../../src/link/tls/material.js';
-import { vehicleIdFromCert } from '../../src/link/tls/identity.js';
+import { availableEngines, createEngine } from '../../src/quic/engines.js';
+import { deviceTls, serverTls } from '../../src/tls/material.js';
+import { vehicleIdFromCert } from '../../src/tls/identity.js';
 import { IngestServer } from '../../src/server/server.js';
-import { Store } from '../../src/server/store.js';
-import { silentLogger } from '../../src/log.js';
-import { systemClock } from '../../src/util/clock.js';
-import { StatusBoard } from '../../src/status/board.js';
+import { Store } from '../../src/server/store/store.js';
+import { silentLogger } from '../../src/base/log.js';
+import { systemClock } from '../../src/base/clock.js';
+import { StatusBoard } from '../../src/base/status-board.js';
 
 describe.each(availableEngines())('device link to ingest server over real QUIC on loopback (engine %s)', (engineName) => {
   let fleet: Awaited<ReturnType<typeof makeFleet>>;
@@ -38,6 +38,9 @@ describe.each(availableEngines())('device link to ingest server over real QUIC o
       await waitFor(() => spool.ackedSeq === 10_000, 30_000, 'all 10k acked');
       expect(store.seqs('truck-1')).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
       expect(store.stats()[0]).toMatchObject({ device: 'truck-1', records: 10_000, duplicates: 0, handshakes: 1 });
+      expect([...server.onlineDevices()]).toEqual(['truck-1']);
+      await link.stop();
+      await waitFor(() => server.onlineDevices().size === 0, 10_000, 'truck-1 offline after its link stopped');
     } finally {
       await link.stop();
       await server.stop();

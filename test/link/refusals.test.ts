@@ -1,68 +1,51 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { makeFleet } from '../helpers/link-fixture.js';
-import { waitFor } from '../helpers/wait.js';
-import { MemSpool } from '../helpers/mem-spool.js';
+import { makeFleet } from '../support/link-fixture.js';
+import { waitFor } from '../support/wait.js';
+import { serverWithGoodVehicle } from '../support/good-vehicle.js';
+import { MemSpool } from '../support/mem-spool.js';
 import { DeviceLink } from '../../src/link/device.js';
-import { availableEngines, createEngine } from '../../src/link/quic/engines.js';
-import type { QuicConnection, QuicEngine, TlsMaterial } from '../../src/link/quic/engine.js';
-import { deviceTls, serverTls } from '../../src/link/tls/material.js';
-import { vehicleIdFromCert } from '../../src/link/tls/identity.js';
+import { availableEngines, createEngine } from '../../src/quic/engines.js';
+import type { QuicConnection, QuicEngine } from '../../src/quic/engine.js';
+import type { TlsMaterial } from '../../src/tls/material.js';
+import { deviceTls } from '../../src/tls/material.js';
 import { IngestServer } from '../../src/server/server.js';
-import { Store } from '../../src/server/store.js';
-import { CloseCode } from '../../src/link/core/close-codes.js';
-import { ALPN, encodeFrame, PROTOCOL_VERSION } from '../../src/link/core/frames.js';
-import { silentLogger } from '../../src/log.js';
-import { systemClock } from '../../src/util/clock.js';
-import { StatusBoard } from '../../src/status/board.js';
+import { CloseCode } from '../../src/protocol/close-codes.js';
+import { ALPN, PROTOCOL_VERSION } from '../../src/protocol/messages.js';
+import { encodeFrame } from '../../src/protocol/wire.js';
+import { silentLogger } from '../../src/base/log.js';
+import { systemClock } from '../../src/base/clock.js';
 
 /**
  * Hostile and misconfigured peers against one server while a good device keeps
  * streaming: each is refused with a clear reason, the good device loses nothing.
  */
 describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engineName) => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
   let other: Awaited<ReturnType<typeof makeFleet>>;
-  let store: Store;
+  let rig: Awaited<ReturnType<typeof serverWithGoodVehicle>>;
+  let fleet: typeof rig.fleet;
   let server: IngestServer;
+  let good: typeof rig.good;
   let engine: QuicEngine;
   const warnings: string[] = [];
-  const good = { spool: new MemSpool(), status: new StatusBoard(), link: null as DeviceLink | null };
 
   beforeAll(async () => {
-    fleet = await makeFleet(['truck-1', 'truck-2']);
     other = await makeFleet(['truck-1'], 'gs-link-other-');
-    store = Store.open(join(fleet.dir, 'refusals.db'));
     const log = silentLogger();
     log.warn = ((...args: unknown[]) => void warnings.push(String(args.at(-1)))) as typeof log.warn;
-    server = new IngestServer({ engine: createEngine(engineName), store, host: '127.0.0.1', port: 0, tls: serverTls(fleet.ca, 'localhost'), log, identify: vehicleIdFromCert, helloTimeoutMs: 1500 });
-    await server.start();
+    rig = await serverWithGoodVehicle(engineName, 'refusals.db', { log, helloTimeoutMs: 1500 });
+    ({ fleet, server, good } = rig);
     engine = createEngine(engineName);
-    good.link = new DeviceLink({ engine: createEngine(engineName), spool: good.spool, server: server.address, tls: deviceTls(fleet.ca, 'truck-2'), clock: systemClock, log: silentLogger(), status: good.status, device: 'truck-2' });
-    good.link.start();
-    await waitFor(() => good.status.link === 'online', 10_000, 'good device online');
   }, 30_000);
 
   afterAll(async () => {
     // the good device kept streaming through every refusal
-    for (let i = 0; i < 100; i++) good.spool.append(Uint8Array.of(i), i);
-    good.link!.notify();
-    await waitFor(() => good.spool.ackedSeq === good.spool.headSeq, 10_000, 'good device fully acked');
-    expect(store.seqs('truck-2')).toHaveLength(good.spool.headSeq);
-    expect(store.stats().find((s) => s.device === 'truck-2')).toMatchObject({ duplicates: 0, handshakes: 1 });
-    await good.link!.stop();
-    await server.stop();
-    store.close();
-    fleet.cleanup();
+    await rig.stop();
     other.cleanup();
   });
 
   const connect = (tls: TlsMaterial, alpn = [ALPN]) =>
     engine.connect({ host: '127.0.0.1', port: server.address.port, serverName: 'localhost', alpn, tls, idleTimeoutMs: 30_000, keepAliveMs: 5_000, handshakeTimeoutMs: 5_000 });
-  const streamGood = () => {
-    for (let i = 0; i < 20; i++) good.spool.append(Uint8Array.of(i), i);
-    good.link!.notify();
-  };
+  const streamGood = () => good.stream();
   const closeOf = (c: QuicConnection) => new Promise<{ code: number; reason: string }>((res) => c.on('close', (i) => res(i)));
 
   it('a device without a client certificate fails the handshake (TLS), the server logs it', async () => {
@@ -87,7 +70,7 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
     );
     expect(r.reason).toMatch(/certificate|unknown ca|alert/i);
     await waitFor(() => server.counters.handshakeErrors > before, 5000, 'server logged the handshake error');
-    expect(warnings.join('\n')).toMatch(/handshake from 127\.0\.0\.1:\d+ refused/);
+    expect(warnings.join('\n')).toMatch(/handshake refused: .*\(from 127\.0\.0\.1:\d+\)/);
   });
 
   it('a wrong ALPN is refused', async () => {
@@ -128,6 +111,6 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
     const u = await c2.openStream('uni');
     await u.write(Uint8Array.of(0x03, 0x40, 0, 0, 0)); // a 1 GiB BATCH
     expect(await closed2).toMatchObject({ code: CloseCode.tooLarge, reason: expect.stringMatching(/BATCH frame of 1073741824 bytes, limit/) });
-    expect(warnings.join('\n')).toMatch(/refused truck-1 from 127\.0\.0\.1:\d+: tooLarge \(0x02\) data stream/);
+    expect(warnings.join('\n')).toMatch(/refused truck-1 from 127\.0\.0\.1:\d+: too-large \(0x02\) data stream/);
   });
 });

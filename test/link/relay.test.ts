@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet } from '../helpers/link-fixture.js';
-import { waitFor } from '../helpers/wait.js';
-import { MemSpool } from '../helpers/mem-spool.js';
-import { UdpRelay } from '../helpers/udp-relay.js';
+import { makeFleet } from '../support/link-fixture.js';
+import { waitFor } from '../support/wait.js';
+import { MemSpool } from '../support/mem-spool.js';
+import { UdpRelay } from '../support/udp-relay.js';
 import { DeviceLink } from '../../src/link/device.js';
-import { availableEngines, createEngine } from '../../src/link/quic/engines.js';
-import { deviceTls, serverTls } from '../../src/link/tls/material.js';
-import { vehicleIdFromCert } from '../../src/link/tls/identity.js';
+import { availableEngines, createEngine } from '../../src/quic/engines.js';
+import { deviceTls, serverTls } from '../../src/tls/material.js';
+import { vehicleIdFromCert } from '../../src/tls/identity.js';
 import { IngestServer } from '../../src/server/server.js';
-import { Store } from '../../src/server/store.js';
-import { silentLogger } from '../../src/log.js';
-import { systemClock } from '../../src/util/clock.js';
-import { StatusBoard } from '../../src/status/board.js';
+import { Store } from '../../src/server/store/store.js';
+import { silentLogger } from '../../src/base/log.js';
+import { systemClock } from '../../src/base/clock.js';
+import { StatusBoard } from '../../src/base/status-board.js';
 
 /**
  * The network between truck and server misbehaves, through a real UDP relay on

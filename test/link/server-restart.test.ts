@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet } from '../helpers/link-fixture.js';
-import { waitFor } from '../helpers/wait.js';
-import { MemSpool } from '../helpers/mem-spool.js';
-import { startServerProcess } from '../helpers/server-proc.js';
+import { makeFleet } from '../support/link-fixture.js';
+import { waitFor } from '../support/wait.js';
+import { MemSpool } from '../support/mem-spool.js';
+import { startServerProcess } from '../support/server-proc.js';
 import { DeviceLink } from '../../src/link/device.js';
-import { availableEngines, createEngine } from '../../src/link/quic/engines.js';
-import { deviceTls } from '../../src/link/tls/material.js';
-import { Store } from '../../src/server/store.js';
-import { silentLogger } from '../../src/log.js';
-import { systemClock } from '../../src/util/clock.js';
-import { StatusBoard } from '../../src/status/board.js';
+import { availableEngines, createEngine } from '../../src/quic/engines.js';
+import { deviceTls } from '../../src/tls/material.js';
+import { Store } from '../../src/server/store/store.js';
+import { silentLogger } from '../../src/base/log.js';
+import { systemClock } from '../../src/base/clock.js';
+import { StatusBoard } from '../../src/base/status-board.js';
 
 describe.each(availableEngines())('ingest server process killed and restarted mid-stream (engine %s)', (engineName) => {
   let fleet: Awaited<ReturnType<typeof makeFleet>>;

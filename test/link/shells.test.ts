@@ -2,18 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemNet } from '../helpers/mem-engine.js';
-import { waitFor } from '../helpers/wait.js';
-import { MemSpool } from '../helpers/mem-spool.js';
+import { MemNet } from '../support/mem-engine.js';
+import { waitFor } from '../support/wait.js';
+import { MemSpool } from '../support/mem-spool.js';
 import { DeviceLink } from '../../src/link/device.js';
 import { IngestServer } from '../../src/server/server.js';
-import { Store } from '../../src/server/store.js';
-import { silentLogger } from '../../src/log.js';
-import { systemClock } from '../../src/util/clock.js';
-import { StatusBoard } from '../../src/status/board.js';
+import { Store } from '../../src/server/store/store.js';
+import { silentLogger } from '../../src/base/log.js';
+import { systemClock } from '../../src/base/clock.js';
+import { StatusBoard } from '../../src/base/status-board.js';
 
 // The shells (DeviceLink, Session, IngestServer) over an in-memory transport and a
-// real SQLite file. The same paths over real QUIC are in test/link/e2e.test.ts.
+// real SQLite file. The same paths over real QUIC are in test/link/e2e-inproc.test.ts.
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });

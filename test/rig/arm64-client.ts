@@ -1,13 +1,13 @@
 /**
- * The device side of the arm64 test (test/native-arm64.test.ts): bundled with
+ * The device side of the arm64 test (test/native/arm64.test.ts): bundled with
  * esbuild and run by an arm64 Node under qemu-aarch64-static, it loads the
  * cross-built addon through the one loader, connects to the x64 server, sends
  * 1,000 newline records on one stream and waits for the server's count.
  *   argv: HOST PORT TLS_DIR
  */
-import { createNgtcp2Engine } from '../../src/link/quic/ngtcp2.js';
-import { loadNative } from '../../src/link/quic/native-loader.js';
-import { deviceTls } from '../../src/link/tls/material.js';
+import { createNgtcp2Engine } from '../../src/quic/ngtcp2.js';
+import { loadNative } from '../../src/quic/native-loader.js';
+import { deviceTls } from '../../src/tls/material.js';
 
 async function main(): Promise<void> {
   const [host, port, dir] = process.argv.slice(2);

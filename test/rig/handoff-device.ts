@@ -13,9 +13,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { createNgtcp2Engine } from '../../src/link/quic/ngtcp2.js';
-import type { QuicStream } from '../../src/link/quic/engine.js';
-import { deviceTls } from '../../src/link/tls/material.js';
+import { createNgtcp2Engine } from '../../src/quic/ngtcp2.js';
+import type { QuicStream } from '../../src/quic/engine.js';
+import { deviceTls } from '../../src/tls/material.js';
 
 const TRIALS = Number(process.env.RIG_TRIALS ?? 5);
 const tls = deviceTls(process.env.RIG_TLS_DIR!, 'VH-RIG');

@@ -5,8 +5,8 @@
  *   env RIG_TLS_DIR
  */
 import { createServer } from 'node:tls';
-import { createNgtcp2Engine } from '../../src/link/quic/ngtcp2.js';
-import { serverTls } from '../../src/link/tls/material.js';
+import { createNgtcp2Engine } from '../../src/quic/ngtcp2.js';
+import { serverTls } from '../../src/tls/material.js';
 
 function acker(write: (b: Buffer) => unknown): (chunk: Uint8Array) => void {
   let rest = '';

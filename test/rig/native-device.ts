@@ -4,8 +4,8 @@
  * the link cannot take them (the spool's job in the product). Prints JSON lines.
  *   env RIG_TLS_DIR, RIG_HOST, RIG_PORT, RIG_IDLE_MS, RIG_RECORD_MS
  */
-import { createNgtcp2Engine } from '../../src/link/quic/ngtcp2.js';
-import { deviceTls } from '../../src/link/tls/material.js';
+import { createNgtcp2Engine } from '../../src/quic/ngtcp2.js';
+import { deviceTls } from '../../src/tls/material.js';
 
 const out = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...o, at: Date.now() })}\n`);
 const engine = createNgtcp2Engine({ routePollMs: 250, activeMigration: (process.env.RIG_ACTIVE as 'fallback' | 'always' | 'off' | undefined) ?? 'fallback' });

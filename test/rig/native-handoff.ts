@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { makePki } from '../helpers/native-pki.js';
+import { makePki } from '../support/native-pki.js';
 import { Proc, RTR, SRV, VEH, repo, setup, sh, teardown } from './topology.js';
 
 const DELAY_MS = Number(process.env.RIG_DELAY_MS ?? 40);

@@ -1,5 +1,5 @@
 /**
- * The vehicle rig for the ngtcp2 engine (see /work/shared/notes/rigs.md). Run it
+ * The vehicle rig for the ngtcp2 engine. Run it
  * as root inside a fresh network+mount namespace so everything vanishes with it:
  *
  *   unshare -nm --propagation private node --import tsx test/rig/native-rig.ts
@@ -10,16 +10,23 @@
  * ONE connection for the whole run:
  *   - RIG_HANDOFFS cell <-> Wi-Fi handoffs (cell0 down / up + default route back);
  *   - a NAT rebinding (the cell NAT's source port changes under the device);
- *   - a RIG_OUTAGE_S black hole on every uplink.
+ *   - a RIG_OUTAGE_S black hole on every uplink;
+ *   - with RIG_NETEM (a netem spec such as "delay 40ms 10ms loss 2% duplicate 1%"; needs a kernel
+ *     with sch_netem, e.g. the VM rig), that impairment on both ends of both uplinks, so
+ *     everything above happens under real loss, jitter, reordering and duplication.
  * Prints one JSON result line (t: 'result') at the end; exits non-zero on failure.
  */
-import { makePki } from '../helpers/native-pki.js';
+import { makePki } from '../support/native-pki.js';
 import { CELL_NAT, Proc, RTR, SRV, VEH, WLAN_NAT, natRules, setup, sh, teardown, type Ev } from './topology.js';
 
 const HANDOFFS = Number(process.env.RIG_HANDOFFS ?? 12);
 const OUTAGE_S = Number(process.env.RIG_OUTAGE_S ?? 180);
 const IDLE_MS = Number(process.env.RIG_IDLE_MS ?? 190_000);
 const DWELL_MS = Number(process.env.RIG_DWELL_MS ?? 1500);
+const NETEM = process.env.RIG_NETEM ?? '';
+/** How long the server and the device may take to start (longer under emulation, e.g. the VM rig). */
+const START_MS = Number(process.env.RIG_START_MS ?? 30_000);
+const NETEM_LINKS: [string, string][] = [[VEH, 'cell0'], [VEH, 'wlan0'], [RTR, 'cell0-r'], [RTR, 'wlan0-r']];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const recVia = (host: string) => (e: Ev): boolean => e.t === 'rec' && String(e.remote).startsWith(`${host}:`);
 
@@ -29,12 +36,13 @@ async function main(): Promise<void> {
   await pki.device('VH-RIG');
   const env = { RIG_TLS_DIR: pki.dir, RIG_HOST: '10.200.9.2', RIG_PORT: '4433', RIG_IDLE_MS: String(IDLE_MS), RIG_RECORD_MS: '100' };
   setup();
+  for (const [ns, dev] of NETEM ? NETEM_LINKS : []) sh(`ip netns exec ${ns} tc qdisc add dev ${dev} root netem ${NETEM}`);
   const server = new Proc('server', SRV, 'test/rig/native-server.ts', process.env.RIG_DEBUG_SERVER ? { ...env, GEOSTREAM_NGTCP2_DEBUG: '1' } : env);
   let device: Proc | null = null;
   try {
-    await server.waitFor('server listening', (e) => e.t === 'listening', 30_000);
+    await server.waitFor('server listening', (e) => e.t === 'listening', START_MS);
     device = new Proc('device', VEH, 'test/rig/native-device.ts', env);
-    await device.waitFor('device connected', (e) => e.t === 'connected', 30_000);
+    await device.waitFor('device connected', (e) => e.t === 'connected', START_MS);
     await server.waitFor('records via cell', recVia(CELL_NAT), 10_000);
 
     const handoffs: { to: string; firstRecordMs: number }[] = [];
@@ -88,8 +96,10 @@ async function main(): Promise<void> {
     const missing: number[] = [];
     for (let s = 1; s <= sent; s++) if (!counts.has(s)) missing.push(s);
     const dups = [...counts.values()].filter((c) => c > 1).length;
+    const netem = NETEM_LINKS.filter(() => NETEM).map(([ns, dev]) => ({ ns, dev, stats: sh(`ip netns exec ${ns} tc -s qdisc show dev ${dev}`).replace(/\s+/g, ' ').trim() }));
     const result = {
       t: 'result',
+      netem,
       handshakes: stats.handshakes,
       serverPathChanges: stats.pathChanges,
       engineStats: stats.engine,

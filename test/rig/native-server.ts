@@ -4,8 +4,9 @@
  * JSON line per event on stdout for the rig controller (test/rig/native-rig.ts).
  *   env RIG_TLS_DIR, RIG_HOST, RIG_PORT, RIG_IDLE_MS
  */
-import { createNgtcp2Engine, type Ngtcp2Server } from '../../src/link/quic/ngtcp2.js';
-import { serverTls } from '../../src/link/tls/material.js';
+import { createNgtcp2Engine } from '../../src/quic/ngtcp2.js';
+import type { Ngtcp2Server } from '../../src/quic/ngtcp2-server.js';
+import { serverTls } from '../../src/tls/material.js';
 
 const out = (o: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ ...o, at: Date.now() })}\n`);
 const engine = createNgtcp2Engine();

@@ -1,5 +1,5 @@
 /**
- * The namespace topology of the vehicle rigs (see /work/shared/notes/rigs.md):
+ * The namespace topology of the vehicle rigs:
  * vehicle ns gsn-veh with cell0 (10.200.1.2) and wlan0 (10.200.2.2) to router ns
  * gsn-rtr, which NATs each uplink to its own address (10.200.9.11 / .12) toward
  * the server ns gsn-srv (10.200.9.2). Plus the child-process helper the rigs use.

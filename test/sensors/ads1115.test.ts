@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SimI2cBus } from '../../src/hal/sim/i2c.js';
 import { Ads1115, ADS1115_REG, codeToVolts, singleShotConfig } from '../../src/sensors/chips/ads1115.js';
 import { SimAds1115 } from '../../src/sensors/sim/ads1115.js';
-import { ManualClock } from '../../src/util/clock.js';
+import { ManualClock } from '../../src/base/clock.js';
 
 function rig(volts: number[]) {
   const clock = new ManualClock();

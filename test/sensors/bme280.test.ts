@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SimI2cBus } from '../../src/hal/sim/i2c.js';
 import { Bme280, BME280_CTRL_MEAS_FORCED, compensateH, compensateP, compensateT, parseCalibration } from '../../src/sensors/chips/bme280.js';
 import { SIM_BME280_CAL, SimBme280 } from '../../src/sensors/sim/bme280.js';
-import { ManualClock } from '../../src/util/clock.js';
+import { ManualClock } from '../../src/base/clock.js';
 
 // Worked example of the Bosch BMP280 datasheet (section 3.12): the temperature and
 // pressure compensation of the BME280 is the same code (BME280 datasheet 4.2.3).

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SimGpio } from '../../src/hal/sim/gpio.js';
-import { StatusBoard } from '../../src/status/board.js';
+import { StatusBoard } from '../../src/base/status-board.js';
 import { StatusLeds } from '../../src/status/leds.js';
 import { Debouncer, Ignition } from '../../src/sensors/ignition.js';
 import { Tach } from '../../src/sensors/tach.js';
-import { silentLogger } from '../../src/log.js';
-import type { Clock } from '../../src/util/clock.js';
-import type { Logger } from '../../src/log.js';
+import { silentLogger } from '../../src/base/log.js';
+import type { Clock } from '../../src/base/clock.js';
+import type { Logger } from '../../src/base/log.js';
 
 const fakeClock: Clock = { now: () => Date.now(), wallNow: () => Date.now() };
 const LINES = { gnss: { line: 5, activeLow: false }, link: { line: 6, activeLow: false }, fault: { line: 13, activeLow: true } };

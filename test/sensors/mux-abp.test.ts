@@ -5,7 +5,7 @@ import { Tca9548a } from '../../src/sensors/chips/tca9548a.js';
 import { Abp, abpPressure, decodeAbp } from '../../src/sensors/chips/abp.js';
 import { SimTca9548a } from '../../src/sensors/sim/tca9548a.js';
 import { SimAbp } from '../../src/sensors/sim/abp.js';
-import { ManualClock } from '../../src/util/clock.js';
+import { ManualClock } from '../../src/base/clock.js';
 
 describe('TCA9548A switch', () => {
   it('selecting channel n writes the single control byte 1<<n and only then is the device behind it reachable', async () => {

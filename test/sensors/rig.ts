@@ -1,13 +1,13 @@
 import { PassThrough } from 'node:stream';
-import { loadBoard } from '../../src/config/board.js';
-import { createLogger } from '../../src/log.js';
-import { StatusBoard } from '../../src/status/board.js';
-import { ManualClock, systemClock, type Clock } from '../../src/util/clock.js';
+import { loadBoard } from '../../src/hal/board.js';
+import { createLogger } from '../../src/base/log.js';
+import { StatusBoard } from '../../src/base/status-board.js';
+import { ManualClock, systemClock, type Clock } from '../../src/base/clock.js';
 import { realSleep } from '../../src/sensors/chips/sleep.js';
-import { buildSimBoard } from '../../src/sensors/sim/board.js';
+import { buildSimBoard } from '../../src/sensors/sim/chipset.js';
 import { buildSamplers } from '../../src/sensors/samplers.js';
 import { DEFAULT_SENSORS_CONFIG, SensorHub, type SensorsConfig } from '../../src/sensors/hub.js';
-import { repoRoot } from '../helpers/shared.js';
+import { repoRoot } from '../support/shared.js';
 
 /** The simulated board with a hub on a manual clock; log lines collected. */
 export function hubRig(over: Partial<SensorsConfig> = {}, timeoutMs = 20) {

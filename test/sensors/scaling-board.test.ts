@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaleForward, scaleInverse, missingScaleFields, type ScaleSpec } from '../../src/sensors/scaling.js';
-import { loadBoard } from '../../src/config/board.js';
+import { loadBoard } from '../../src/hal/board.js';
 import { checkBoardWiring } from '../../src/sensors/board-check.js';
-import { ConfigError } from '../../src/errors.js';
-import { repoRoot } from '../helpers/shared.js';
+import { ConfigError } from '../../src/base/errors.js';
+import { repoRoot } from '../support/shared.js';
 
 describe('board scaling', () => {
   it('battery divider 100k/10k: 2.5 V at the ADC is 27.5 V', () => {

@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../helpers/shared.js';
+import { repoRoot } from '../support/shared.js';
 
 /**
  * Bundles the real CLI once into node_modules/.cache (so its external packages resolve from

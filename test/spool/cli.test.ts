@@ -102,7 +102,7 @@ describe('geostream spool', () => {
 
 describe('spool config section', () => {
   it('defaults every key, maps 1:1 to SpoolOptions, and names a bad key', async () => {
-    const { validate } = await import('../../src/config/schema.js');
+    const { validate } = await import('../../src/base/spec.js');
     const { spoolSpec } = await import('../../src/spool/config-spec.js');
     const { spoolOptionsFromConfig, resolveOptions } = await import('../../src/spool/options.js');
     const c = validate(spoolSpec, { dir: '/tmp/sp' }, 'vehicle.json', 'spool');

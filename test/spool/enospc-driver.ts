@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Spool } from '../../src/spool/index.js';
-import { StatusBoard } from '../../src/status/board.js';
+import { StatusBoard } from '../../src/base/status-board.js';
 import { T0, memoryLogger, payloadFor, sleep } from './helpers.js';
 
 async function main(): Promise<void> {

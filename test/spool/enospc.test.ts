@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '../helpers/shared.js';
+import { repoRoot } from '../support/shared.js';
 import { tempDir } from './helpers.js';
 
 /** Real ENOSPC: a 256 KiB tmpfs in a private mount namespace (needs root and unshare). */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Spool } from '../../src/spool/index.js';
-import { StatusBoard } from '../../src/status/board.js';
+import { StatusBoard } from '../../src/base/status-board.js';
 import { FaultyFs, T0, expectIntact, memoryLogger, payloadFor, sleep, tempDir, type FsOp } from './helpers.js';
 
 const cleanups: (() => void)[] = [];

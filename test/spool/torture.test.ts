@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { Spool } from '../../src/spool/index.js';
-import { encodeRecord, recordFromFix } from '../../src/codec/index.js';
+import { Spool, ReadOnlySpool } from '../../src/spool/index.js';
+import { encodeRecord } from '../../src/codec/index.js';
+import { recordFromFix } from '../../src/telemetry/fix-record.js';
 import { fixFromJson } from '../../src/gnss/fix.js';
 import { bundleCli } from './child-cli.js';
 import { sleep, tempDir } from './helpers.js';
@@ -15,6 +16,8 @@ import { sleep, tempDir } from './helpers.js';
  */
 const ROUNDS = Number(process.env.GEOSTREAM_TORTURE_ROUNDS ?? (process.env.CI ? 200 : 40));
 const PARALLEL = 4; // independent spools; child start-up dominates, so overlap it
+/** How long a child may take to start and to commit: only a guard against a hung child (four starting at once took over 10 s at load 16 on 2 cores). */
+const CHILD_WAIT_MS = 60_000;
 
 let cli = '';
 const cleanups: (() => void)[] = [];
@@ -55,7 +58,7 @@ async function oneRound(cli: string, dir: string, n0: number, always: boolean): 
   // wait for the start line with the first seq
   const t0 = Date.now();
   while (!/next seq (\d+)/.test(err)) {
-    if (Date.now() - t0 > 10000) throw new Error(`child did not start: ${err}`);
+    if (Date.now() - t0 > CHILD_WAIT_MS) throw new Error(`child did not start: ${err}`);
     await sleep(2);
   }
   const firstSeq = Number(/next seq (\d+)/.exec(err)![1]);
@@ -66,7 +69,7 @@ async function oneRound(cli: string, dir: string, n0: number, always: boolean): 
   let n = n0;
   while (Date.now() < killAt) {
     if (killAt === Infinity && /committed/.test(out)) killAt = Date.now() + rand(80);
-    if (Date.now() - t0 > 10000) throw new Error(`child never committed: ${err}`);
+    if (Date.now() - t0 > CHILD_WAIT_MS) throw new Error(`child never committed: ${err}`);
     const k = 1 + rand(60);
     let chunk = '';
     for (let i = 0; i < k; i++) chunk += `${line(n++)}\n`;
@@ -133,7 +136,7 @@ describe('spool lock', () => {
     child.stderr.on('data', (d) => (err += String(d)));
     const exited = new Promise<void>((r) => child.on('exit', () => r()));
     const t0 = Date.now();
-    while (!/next seq/.test(err) && Date.now() - t0 < 10000) await sleep(5);
+    while (!/next seq/.test(err) && Date.now() - t0 < CHILD_WAIT_MS) await sleep(5);
     await expect(Spool.open({ dir: t.dir })).rejects.toThrow(new RegExp(`in use by process ${child.pid}`));
     child.kill('SIGKILL');
     await exited;
@@ -154,7 +157,7 @@ describe('spool flush on SIGTERM', () => {
     child.stderr.on('data', (d) => (err += String(d)));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const t0 = Date.now();
-    while (!/next seq/.test(err) && Date.now() - t0 < 10000) await sleep(5);
+    while (!/next seq/.test(err) && Date.now() - t0 < CHILD_WAIT_MS) await sleep(5);
     for (let i = 0; i < 100; i++) child.stdin.write(`${line(i)}\n`);
     // give the child time to read the lines (usually all 100), then stop it
     await sleep(300);
@@ -163,9 +166,9 @@ describe('spool flush on SIGTERM', () => {
     expect(await exited).toBe(0);
     const last = Number(/committed (\d+)\s*$/.exec(out)?.[1]);
     expect(last).toBeGreaterThan(0);
-    const s = await Spool.open({ dir: t.dir, readOnly: true });
+    const s = ReadOnlySpool.open({ dir: t.dir });
     expect(s.read(0, 1000).map((e) => e.seq)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
-    await s.close();
+    s.close();
   });
 });
 

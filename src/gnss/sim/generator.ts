@@ -1,6 +1,6 @@
 import { nmeaLine } from '../lexer.js';
 import { RouteDriver, type VehicleState } from './route.js';
-import { mulberry32 } from '../../util/random.js';
+import { mulberry32 } from '../../base/random.js';
 
 /**
  * The simulated receiver: a u-blox-like NMEA stream (GN talker for RMC, VTG, GGA, GSA,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GpioError } from '../gpio.js';
-import { errorCode } from '../../errors.js';
+import { errorCode } from '../../base/errors.js';
 
 export interface GpioChipInfo {
   dir: string;

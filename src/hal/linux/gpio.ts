@@ -1,7 +1,7 @@
 import onoff from 'onoff';
 import { explainExportError, GpioError, type Edge, type Gpio, type GpioInput, type GpioOutput, type Level } from '../gpio.js';
 import { findGpioChip, type GpioChipInfo } from './gpio-base.js';
-import { errorCode } from '../../errors.js';
+import { errorCode } from '../../base/errors.js';
 
 type OnoffGpio = InstanceType<typeof onoff.Gpio>;
 

@@ -1,11 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { errorCode, errorMessage } from '../../errors.js';
+import { errorCode, errorMessage } from '../../base/errors.js';
 import { UartError, type Uart, type UartHandlers, type UartOpenOptions, type UartPort, type UartPortInfo } from '../uart.js';
+import { envVar } from '../../base/env.js';
 
 function hasUdevadm(): boolean {
-  return (process.env.PATH ?? '/usr/bin:/bin').split(delimiter).some((d) => d && existsSync(join(d, 'udevadm')));
+  return (envVar('PATH') ?? '/usr/bin:/bin').split(delimiter).some((d) => d && existsSync(join(d, 'udevadm')));
 }
 
 /** Fallback listing from /dev when udevadm is missing (containers, minimal images). */

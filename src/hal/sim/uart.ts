@@ -1,18 +1,28 @@
 import { readFileSync } from 'node:fs';
-import { errorCode, errorMessage } from '../../errors.js';
-import { NmeaGenerator } from '../../gnss/sim/generator.js';
+import { errorCode, errorMessage } from '../../base/errors.js';
 import { UartError, type Uart, type UartHandlers, type UartOpenOptions, type UartPort } from '../uart.js';
 
+/** What drives a simulated line that replays no capture: one epoch of text after another. */
+export interface SimLineFeed {
+  /** Milliseconds between epochs (at speed 1). */
+  readonly period: number;
+  /** Time of the next epoch (ms since 1970). */
+  readonly nextTimeMs: number;
+  /** The next epoch's bytes, as latin1 text. */
+  next(): { text: string };
+}
+
 export interface SimUartOptions {
-  /** A raw receiver capture to replay; without one the route generator drives the line. */
+  /** A raw receiver capture to replay; without one `feed` drives the line. */
   capture?: string;
+  /** Makes the line's feed at first open (gnss/sim: the NMEA route generator). */
+  feed?: (start: { rateHz: number; startMs: number }) => SimLineFeed;
   /** Replay/generation speed factor (10 = ten times faster than real time). */
   speed?: number;
   /** Generator epochs per second (1-10). */
   rateHz?: number;
   /** GNSS time of the generator's first epoch (default: the wall clock at open). */
   startMs?: number;
-  seed?: number;
 }
 
 const TIMED = /^\$[A-Z]{2}(?:GGA|RMC|GLL|GNS|ZDA),(\d{2})(\d{2})(\d{2})(?:\.(\d{1,3}))?/;
@@ -85,17 +95,20 @@ class SimPort implements UartPort {
 
 /**
  * The simulated board's UART: replays a capture with its real timing (from the
- * sentences' own UTC times) or `speed` times faster, or, with no capture, streams the
- * NMEA route generator. The simulated receiver outlives its port: a reopen continues
- * the replay or the drive where it was, and a finished replay stays silent (like an
- * unplugged receiver) instead of starting over with time running backwards.
+ * sentences' own UTC times) or `speed` times faster, or, with no capture, streams its
+ * feed (the NMEA route generator, given by gnss/sim/uart.ts). The simulated receiver
+ * outlives its port: a reopen continues the replay or the drive where it was, and a
+ * finished replay stays silent (like an unplugged receiver) instead of starting over
+ * with time running backwards.
  */
 export class SimUart implements Uart {
   private bursts: { delayMs: number; chunk: Buffer }[] | undefined;
   private next = 0;
-  private gen: NmeaGenerator | undefined;
+  private gen: SimLineFeed | undefined;
 
-  constructor(private readonly opts: SimUartOptions = {}) {}
+  constructor(private readonly opts: SimUartOptions) {
+    if (opts.capture === undefined && opts.feed === undefined) throw new TypeError('SimUart needs a capture to replay or a feed');
+  }
 
   list(): Promise<{ path: string }[]> {
     return Promise.resolve([{ path: 'sim' }]);
@@ -126,7 +139,7 @@ export class SimUart implements Uart {
       // fix's time says when it was measured, and timers cannot make it drift.
       const live = this.opts.startMs === undefined && speed === 1;
       const rateHz = this.opts.rateHz ?? 1;
-      this.gen ??= new NmeaGenerator({ rateHz, startMs: this.opts.startMs ?? Math.ceil(Date.now() / (1000 / rateHz)) * (1000 / rateHz), seed: this.opts.seed });
+      this.gen ??= this.opts.feed!({ rateHz, startMs: this.opts.startMs ?? Math.ceil(Date.now() / (1000 / rateHz)) * (1000 / rateHz) });
       const gen = this.gen;
       const untilNext = (): number => {
         if (!live) return gen.period / speed;

@@ -1,9 +1,9 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { vehicleIdFromCert } from '../../link/tls/identity.js';
+import { vehicleIdFromCert } from '../../tls/identity.js';
 import type { SelftestContext } from '../check.js';
-import { errorCode, errorMessage } from '../../errors.js';
+import { errorCode, errorMessage } from '../../base/errors.js';
 import { fail, needsConfig, pass, skip, warn, type Check } from '../check.js';
 
 const DAY = 86_400_000;

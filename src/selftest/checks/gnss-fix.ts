@@ -1,4 +1,4 @@
-import { fail, pass, skip, warn, type Check } from '../check.js';
+import { noProbe, fail, pass, skip, warn, type Check } from '../check.js';
 
 const FIX_SKY = 'give the antenna a clear view of the sky (roof, not under metal); a cold start can take a few minutes outdoors';
 
@@ -8,7 +8,7 @@ export const gnssFixCheck: Check = {
   title: 'GNSS fix, satellites',
   timeoutMs: 8000,
   async run(ctx) {
-    if (!ctx.probes.gnss) return skip('GNSS probe not in this build (the GNSS reader provides it)');
+    if (!ctx.probes.gnss) return noProbe(ctx, 'GNSS receiver');
     const s = await ctx.gnss().catch(() => null);
     if (!s || s.sentences === 0) return skip('no NMEA to judge (see the uart row)');
     const f = s.fix;

@@ -1,5 +1,5 @@
-import { errorMessage } from '../../errors.js';
-import { ProbeError, fail, pass, skip, type Check } from '../check.js';
+import { errorMessage } from '../../base/errors.js';
+import { noProbe, ProbeError, fail, pass, skip, type Check } from '../check.js';
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
@@ -9,7 +9,7 @@ export const i2cCheck: Check = {
   title: 'I2C chips answer',
   timeoutMs: 5000,
   async run(ctx) {
-    if (!ctx.probes.i2c) return skip('I2C probe not in this build (the sensors work provides it)');
+    if (!ctx.probes.i2c) return noProbe(ctx, 'I2C bus');
     let chips;
     try {
       chips = await ctx.probes.i2c.identify(ctx.signal);

@@ -1,5 +1,5 @@
-import { errorMessage } from '../../errors.js';
-import { fail, pass, skip, type Check } from '../check.js';
+import { errorMessage } from '../../base/errors.js';
+import { noProbe, fail, pass, skip, type Check } from '../check.js';
 
 /** The ignition input reads (its level is reported; both are valid). */
 export const ignitionCheck: Check = {
@@ -7,7 +7,7 @@ export const ignitionCheck: Check = {
   title: 'ignition input',
   timeoutMs: 2000,
   async run(ctx) {
-    if (!ctx.probes.ignition) return skip('ignition probe not in this build (the sensors work provides it)');
+    if (!ctx.probes.ignition) return noProbe(ctx, 'ignition input');
     try {
       const r = await ctx.probes.ignition.read();
       if (!r) return skip('no ignition input in the board file (gpio.ignition)');

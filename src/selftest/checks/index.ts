@@ -4,6 +4,7 @@ import { addonsCheck } from './addons.js';
 import { uartCheck } from './uart.js';
 import { gnssFixCheck } from './gnss-fix.js';
 import { i2cCheck } from './i2c.js';
+import { canCheck } from './can.js';
 import { ledsCheck } from './leds.js';
 import { ignitionCheck } from './ignition.js';
 import { spoolCheck } from './spool.js';
@@ -18,6 +19,7 @@ export const checks: Check[] = [
   uartCheck,
   gnssFixCheck,
   i2cCheck,
+  canCheck,
   ledsCheck,
   ignitionCheck,
   spoolCheck,

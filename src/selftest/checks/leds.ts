@@ -1,5 +1,5 @@
-import { errorMessage } from '../../errors.js';
-import { fail, pass, skip, type Check } from '../check.js';
+import { errorMessage } from '../../base/errors.js';
+import { noProbe, fail, pass, skip, type Check } from '../check.js';
 
 /** How long each LED stays lit so a technician sees it. */
 export const LED_ON_MS = 600;
@@ -10,7 +10,7 @@ export const ledsCheck: Check = {
   title: 'LEDs lit in turn',
   timeoutMs: 6000,
   async run(ctx) {
-    if (!ctx.probes.leds) return skip('LED probe not in this build (the status LEDs work provides it)');
+    if (!ctx.probes.leds) return noProbe(ctx, 'LEDs');
     try {
       const leds = await ctx.probes.leds.cycle(LED_ON_MS, ctx.signal);
       if (leds.length === 0) return skip('no LEDs in the board file (gpio.leds)');

@@ -1,13 +1,7 @@
 import { lookup } from 'node:dns/promises';
-import { errorMessage } from '../../errors.js';
-import { ProbeError, fail, needsConfig, pass, skip, type Check } from '../check.js';
-
-/** Splits HOST:PORT or [V6]:PORT (the config's server.address). */
-export function splitAddress(address: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(address) ?? /^([^:]+):(\d+)$/.exec(address);
-  if (!m) throw new Error(`not HOST:PORT: ${address}`);
-  return { host: m[1]!, port: Number(m[2]) };
-}
+import { errorMessage } from '../../base/errors.js';
+import { FIX_ADDONS, ProbeError, fail, needsConfig, pass, skip, type Check } from '../check.js';
+import { parseHostPort } from '../../base/host-port.js';
 
 /** The server answers the geostream/1.0 handshake with this device's certificate. */
 export const serverCheck: Check = {
@@ -18,13 +12,13 @@ export const serverCheck: Check = {
     if (!ctx.config) return needsConfig();
     const address = ctx.config.server?.address;
     if (!address) return skip('no server configured (config key server.address)');
-    const { host } = splitAddress(address);
+    const { host } = parseHostPort(address);
     try {
       await lookup(host);
     } catch (err) {
       return fail(`cannot resolve ${host}`, errorMessage(err), 'check the mobile data connection (ping 1.1.1.1) and DNS, and the server.address in the config');
     }
-    if (!ctx.probes.server) return skip(`${host} resolves; handshake probe not in this build (the link work provides it)`);
+    if (!ctx.probes.server) return ctx.probesUnavailable ? fail(`${host} resolves; handshake not tried: the link code did not load`, ctx.probesUnavailable, FIX_ADDONS) : skip(`${host} resolves; no handshake probe for this config`);
     try {
       const r = await ctx.probes.server.handshake(ctx.signal);
       const connect = r.connectMs !== undefined ? `, handshake ${r.connectMs.toFixed(0)} ms` : '';

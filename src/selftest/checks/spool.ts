@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, statfs, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { errorCode, errorMessage } from '../../errors.js';
+import { errorCode, errorMessage } from '../../base/errors.js';
 import { fail, needsConfig, pass, warn, type Check } from '../check.js';
 
 /** Below this the spool cannot hold a useful backlog: FAIL. */

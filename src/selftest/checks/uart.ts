@@ -1,5 +1,5 @@
-import { errorMessage } from '../../errors.js';
-import { ProbeError, fail, pass, skip, type Check } from '../check.js';
+import { errorMessage } from '../../base/errors.js';
+import { noProbe, ProbeError, fail, pass, type Check } from '../check.js';
 
 /** Ready-made fixes for a receiver that opens but says nothing useful. */
 const FIX_SILENT =
@@ -11,7 +11,7 @@ export const uartCheck: Check = {
   title: 'GNSS UART, valid NMEA',
   timeoutMs: 8000,
   async run(ctx) {
-    if (!ctx.probes.gnss) return skip('GNSS probe not in this build (the GNSS reader provides it)');
+    if (!ctx.probes.gnss) return noProbe(ctx, 'GNSS receiver');
     let s;
     try {
       s = await ctx.gnss();
@@ -19,7 +19,7 @@ export const uartCheck: Check = {
       const fix = err instanceof ProbeError ? err.fix : 'check the uart.path in the board file and that the service user is in the dialout group';
       return fail('cannot read the GNSS UART', errorMessage(err), fix);
     }
-    if (!s) return skip('GNSS probe not in this build');
+    if (!s) return noProbe(ctx, 'GNSS receiver');
     const seconds = (s.durationMs / 1000).toFixed(1);
     if (s.bytes === 0) return fail(`${s.device}: no bytes in ${seconds} s`, 'the receiver sends nothing', FIX_SILENT);
     if (s.sentences === 0) {

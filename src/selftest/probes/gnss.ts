@@ -1,16 +1,22 @@
-import type { Config } from '../../config/config.js';
-import type { Clock } from '../../util/clock.js';
-import { errorMessage } from '../../errors.js';
+import type { Config } from '../../agent/config.js';
+import type { Clock } from '../../base/clock.js';
+import { errorMessage } from '../../base/errors.js';
 import { NmeaDecoder } from '../../gnss/decoder.js';
 import { FIRST_ROLLOVER, RELEASE_DATE } from '../../gnss/date.js';
 import type { Fix } from '../../gnss/fix.js';
-import { uartFor } from '../../gnss/source.js';
-import { UartError, type UartPort } from '../../hal/uart.js';
+import { uartFor } from '../../agent/gnss-source.js';
+import { UartError, type Uart, type UartPort } from '../../hal/uart.js';
 import { ProbeError } from '../check.js';
-import type { GnssProbe, GnssSample } from '../probes.js';
+import type { GnssProbe, GnssSample } from '../probe-types.js';
 
 /** Close the open epoch after this much line silence (as the receiver does). */
 const IDLE_FLUSH_MS = 150;
+
+/** The serial ports the system has, for a technician whose uart.path names none. */
+async function portsPresent(uart: Uart): Promise<string> {
+  const ports = await uart.list().catch(() => []);
+  return ports.length ? `serial ports present: ${ports.map((p) => p.path).join(', ')}` : 'no serial ports present';
+}
 
 const FIX_FOR: Record<string, string> = {
   ENOENT: 'no such device: check uart.path in the board file; /dev/serial0 needs enable_uart=1 in config.txt (make image sets it)',
@@ -61,7 +67,8 @@ export function gnssProbe(config: Config, clock: Clock): GnssProbe {
         );
       } catch (err) {
         const code = err instanceof UartError ? err.code : undefined;
-        throw new ProbeError(errorMessage(err), FIX_FOR[code ?? ''] ?? 'check uart.path and baud in the board file');
+        const fix = FIX_FOR[code ?? ''] ?? 'check uart.path and baud in the board file';
+        throw new ProbeError(errorMessage(err), code === 'ENOENT' ? `${fix}; ${await portsPresent(uart)}` : fix);
       }
       try {
         await new Promise<void>((resolve) => {

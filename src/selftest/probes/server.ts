@@ -1,21 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Config } from '../../config/config.js';
-import { errorMessage } from '../../errors.js';
-import type { Clock } from '../../util/clock.js';
-import { CloseCode } from '../../link/core/close-codes.js';
-import { parseHostPort } from '../../link/device.js';
+import type { Config } from '../../agent/config.js';
+import { errorMessage } from '../../base/errors.js';
+import type { Clock } from '../../base/clock.js';
+import { CloseCode } from '../../protocol/close-codes.js';
+import { parseHostPort } from '../../base/host-port.js';
 import { HandshakeRefused, probeHandshake } from '../../link/handshake-probe.js';
-import { tlsFromConfig } from '../../link/pipeline.js';
-import { QuicError, type QuicEngine, type TlsMaterial } from '../../link/quic/engine.js';
-import { createEngine } from '../../link/quic/engines.js';
-import { RECORD_SCHEMA } from '../../link/record-codec.js';
+import { tlsFromConfig } from '../../agent/pipeline.js';
+import { QuicError, type QuicEngine } from '../../quic/engine.js';
+import type { TlsMaterial } from '../../tls/material.js';
+import { createEngine } from '../../quic/engines.js';
+import { RECORD_SCHEMA } from '../../telemetry/record-codec.js';
 import { CURSOR_FILE } from '../../spool/constants.js';
 import { parseCursor } from '../../spool/cursor.js';
-import { VERSION } from '../../version.js';
+import { VERSION } from '../../base/version.js';
 import { ProbeError } from '../check.js';
-import type { ServerProbe } from '../probes.js';
+import type { ServerProbe } from '../probe-types.js';
 
 /** The probe's own budget: under the server check's 8 s so its reason, not the runner's timeout, is shown. */
 export const SERVER_PROBE_MS = 6000;

@@ -1,19 +1,20 @@
-import type { Config } from '../../config/config.js';
-import type { Clock } from '../../util/clock.js';
-import { silentLogger } from '../../log.js';
-import { StatusBoard } from '../../status/board.js';
+import type { Config } from '../../agent/config.js';
+import type { Clock } from '../../base/clock.js';
+import { silentLogger } from '../../base/log.js';
+import { StatusBoard } from '../../base/status-board.js';
 import type { LedName } from '../../status/leds.js';
-import { startVehicleIo, type VehicleIo } from '../../sensors/vehicle-io.js';
-import type { SelftestProbes } from '../probes.js';
+import { startVehicleIo, type VehicleIo } from '../../agent/vehicle-io.js';
+import type { SelftestProbes } from '../probe-types.js';
+import { canProbe } from './can.js';
 
 const LEDS: LedName[] = ['gnss', 'link', 'fault'];
 
 /**
- * Sensors, LEDs and ignition through the agent's own vehicle I/O (real buses on a Pi
+ * Sensors, LEDs, ignition and the CAN bus through the agent's own vehicle I/O (real buses on a Pi
  * board, simulated ones on the sim board), started once for the checks that need it.
  * Each sampler checks its chip's identity on first contact (e.g. a BME280's chip id).
  */
-export function vehicleProbes(config: Config, clock: Clock, onStart?: (vio: VehicleIo) => void): Pick<SelftestProbes, 'i2c' | 'leds' | 'ignition' | 'dispose'> {
+export function vehicleProbes(config: Config, clock: Clock, onStart?: (vio: VehicleIo) => void): Pick<SelftestProbes, 'i2c' | 'leds' | 'ignition' | 'can' | 'dispose'> {
   const status = new StatusBoard();
   let vio: VehicleIo | undefined;
   const get = (): VehicleIo => {
@@ -25,7 +26,9 @@ export function vehicleProbes(config: Config, clock: Clock, onStart?: (vio: Vehi
   };
   const board = config.boardInfo;
   let sampled: Promise<void> | undefined;
+  const can = canProbe(config, clock, () => get().sim?.vehicle ?? null);
   return {
+    ...(can ? { can } : {}),
     i2c: {
       async identify() {
         const v = get();

@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { LinuxGpio } from '../../../src/hal/linux/gpio.js';
 import { Ignition } from '../../../src/sensors/ignition.js';
 import { Tach } from '../../../src/sensors/tach.js';
-import { silentLogger } from '../../../src/log.js';
-import { systemClock } from '../../../src/util/clock.js';
-import { errorMessage } from '../../../src/errors.js';
+import { silentLogger } from '../../../src/base/log.js';
+import { systemClock } from '../../../src/base/clock.js';
+import { errorMessage } from '../../../src/base/errors.js';
 
 const root = '/sys/class/gpio';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LinuxGpio } from '../../../src/hal/linux/gpio.js';
-import { errorMessage } from '../../../src/errors.js';
+import { errorMessage } from '../../../src/base/errors.js';
 
 const scenario = process.argv[2] ?? 'pi5';
 const root = '/sys/class/gpio';

@@ -1,0 +1,3 @@
+export declare const FLOORS: string[][];
+export declare function roomOf(absPath: string, srcDir: string): string | null;
+export declare function floorViolation(from: string, to: string): string | null;

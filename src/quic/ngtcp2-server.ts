@@ -1,0 +1,253 @@
+/**
+ * The ngtcp2 engine's server. One UDP socket; datagrams are routed to connections by
+ * destination connection ID (ngtcp2-routes.ts), so a device keeps its connection through
+ * any number of address changes. Nothing is built for a sender until its Initial passed
+ * the cheap checks and the handshake bounds; short-header packets for connections it does
+ * not hold are answered with a rate-limited stateless reset (ngtcp2-reset.ts).
+ */
+import type dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { type Address, type CloseInfo, type ListenOptions, type QuicConnection, type QuicError, type QuicServer } from './engine.js';
+import { loadNative, type NativeDatagram, type NativeServerContext } from './native-loader.js';
+import { NATIVE_LIMITS } from './native-constants.js';
+import { Ngtcp2Connection, now, type ConnectionOwner } from './ngtcp2-connection.js';
+import { keyLog, qlogDir, type Ngtcp2EngineOptions } from './ngtcp2-options.js';
+import { ResetLimiter, resetKeyOf } from './ngtcp2-reset.js';
+import { CidRoutes } from './ngtcp2-routes.js';
+import { bindSocket, resolveHost } from './ngtcp2-udp.js';
+import { createPeerVerifier, type PeerVerifier } from '../tls/verify.js';
+import { silentLogger } from '../base/log.js';
+import { applyUdpBuffers, DEFAULT_UDP_BUFFER_BYTES, type UdpBuffers } from './udp-buffers.js';
+
+/** Connections still handshaking at once, per server (bounds memory under a flood). */
+const MAX_PENDING = 512;
+/**
+ * Connections still handshaking at once from one IP address: one host cannot take the
+ * whole MAX_PENDING, while a carrier NAT with many vehicles behind one address still gets
+ * far more than it needs (a handshake is in progress for about one round trip).
+ */
+const MAX_PENDING_PER_HOST = 64;
+/** Stateless resets the server sends per second at most (each answers one packet, and is smaller). */
+const RESETS_PER_S = 2000;
+
+type ServerListener = ((conn: QuicConnection) => void) | ((err: QuicError, from: Address) => void) | ((reason: string, from: Address) => void);
+
+export class Ngtcp2Server implements QuicServer {
+  readonly address: Address;
+  udpBuffers?: UdpBuffers;
+  private readonly routes = new CidRoutes();
+  private readonly conns = new Set<Ngtcp2Connection>();
+  private readonly listeners = {
+    connection: [] as ((c: QuicConnection) => void)[],
+    handshakeError: [] as ((e: QuicError, from: Address) => void)[],
+    refused: [] as ((reason: string, from: Address) => void)[],
+  };
+  private pending = 0;
+  private readonly pendingByHost = new Map<string, number>();
+  /** Datagrams that could not open a connection, by reason (exact counts). */
+  private readonly refusedBy = new Map<string, number>();
+  private readonly context: NativeServerContext;
+  private closing = false;
+  private readonly verifier: PeerVerifier | undefined;
+  /** Datagrams dropped because they were not QUIC for any connection we know. */
+  dropped = 0;
+  /** Stateless resets sent (short-header packets for connections this process does not hold). */
+  resets = 0;
+  private readonly resetKey: Buffer;
+  private readonly resetLimit = new ResetLimiter(RESETS_PER_S);
+  handshakes = 0;
+  handshakeErrors = 0;
+  private closedPathChanges = 0;
+
+  constructor(
+    private readonly sock: dgram.Socket,
+    private readonly opts: ListenOptions,
+    private readonly eo: Ngtcp2EngineOptions,
+  ) {
+    const verifyClients = (opts.requireClientCert ?? true) && opts.tls.verifyPeer !== false;
+    this.verifier = verifyClients ? createPeerVerifier({ caPem: opts.tls.ca, peer: 'client', revoked: opts.tls.revoked }) : undefined;
+    this.resetKey = resetKeyOf(opts.tls.key);
+    // Parsed once: a new connection parses no PEM (and a junk datagram allocates nothing).
+    this.context = new (loadNative().ServerContext)({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca });
+    const a = sock.address();
+    this.address = { host: a.address, port: a.port };
+    sock.on('message', (msg, rinfo) => this.onMessage(msg, { host: rinfo.address, port: rinfo.port }));
+    sock.on('error', () => undefined);
+  }
+
+  on(event: 'connection' | 'handshakeError' | 'refused', listener: ServerListener): void {
+    if (event === 'connection') this.listeners.connection.push(listener as (c: QuicConnection) => void);
+    else if (event === 'handshakeError') this.listeners.handshakeError.push(listener as (e: QuicError, from: Address) => void);
+    else this.listeners.refused.push(listener as (reason: string, from: Address) => void);
+  }
+
+  /** Open connections (each has stats() with its path changes). */
+  connections(): Ngtcp2Connection[] {
+    return [...this.conns];
+  }
+
+  /**
+   * Operations: handshakes, refusals, dropped datagrams (`refused` says why each datagram
+   * that could not open a connection was dropped), connections still handshaking, path
+   * changes (open and closed connections).
+   */
+  stats(): { handshakes: number; handshakeErrors: number; dropped: number; resets: number; open: number; pending: number; pathChanges: number; refused: Record<string, number> } {
+    let pathChanges = this.closedPathChanges;
+    for (const c of this.conns) pathChanges += c.stats().pathChanges;
+    return { handshakes: this.handshakes, handshakeErrors: this.handshakeErrors, dropped: this.dropped, resets: this.resets, open: this.conns.size, pending: this.pending, pathChanges, refused: Object.fromEntries(this.refusedBy) };
+  }
+
+  async close(code = 0, reason = 'server shutting down'): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const c of [...this.conns]) await c.close(code, reason);
+    // Let the CONNECTION_CLOSE datagrams leave before the socket goes.
+    while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 1));
+    await new Promise<void>((resolve) => this.sock.close(() => resolve()));
+  }
+
+  private inFlight = 0;
+  private send(d: NativeDatagram): void {
+    this.inFlight++;
+    this.sock.send(d.data, d.remotePort, d.remoteHost, () => this.inFlight--);
+  }
+
+  private onMessage(msg: Buffer, from: Address): void {
+    if (this.closing) return;
+    const native = loadNative();
+    const hd = native.decodeCid(msg, NATIVE_LIMITS.scidLen);
+    if (!hd) {
+      this.dropped++;
+      return;
+    }
+    const known = this.routes.get(hd.dcid);
+    if (known) return known.receive(msg, this.address, from);
+    if (!hd.long) return this.reset(msg, from);
+    const why = this.admission(hd.supported, msg, from);
+    if (why) return this.refuse(why, from);
+    let conn: Ngtcp2Connection;
+    try {
+      const tls = this.opts.tls;
+      const nc = new native.Connection(
+        {
+          server: true,
+          gnutlsVerify: this.verifier === undefined,
+          context: this.context,
+          verifyPeer: tls.verifyPeer !== false,
+          requireClientCert: this.opts.requireClientCert !== false,
+          keyLogFile: keyLog(this.opts.keyLogFile),
+          qlogDir: qlogDir(),
+          resetKey: this.resetKey,
+          alpn: this.opts.alpn,
+          idleTimeoutMs: this.opts.idleTimeoutMs,
+          keepAliveMs: this.opts.keepAliveMs,
+          outageAfterMs: this.eo.outageAfterMs,
+          outageProbeMs: this.eo.outageProbeMs,
+          disableActiveMigration: this.eo.disableActiveMigration === true,
+          localHost: this.address.host,
+          localPort: this.address.port,
+          remoteHost: from.host,
+          remotePort: from.port,
+        },
+        msg,
+        now(),
+      );
+      conn = new Ngtcp2Connection(nc, this.owner(from), true, this.address, from, this.verifier, this.opts.alpn);
+      this.routes.add(conn, [hd.dcid, ...nc.scids()]);
+    } catch {
+      return this.refuse('connection could not be set up', from);
+    }
+    this.pending++;
+    this.pendingByHost.set(from.host, (this.pendingByHost.get(from.host) ?? 0) + 1);
+    this.conns.add(conn);
+    conn.receive(msg, this.address, from);
+  }
+
+  /** The cheap checks, in order: nothing is built for a sender until its datagram passed them. '' admits it. */
+  private admission(supported: boolean, msg: Buffer, from: Address): string {
+    if (!supported) return 'unsupported QUIC version';
+    const why = loadNative().acceptInitial(msg);
+    if (why) return why;
+    if (this.pending >= MAX_PENDING) return 'too many handshakes in progress';
+    if ((this.pendingByHost.get(from.host) ?? 0) >= MAX_PENDING_PER_HOST) return 'too many handshakes from one address';
+    return '';
+  }
+
+  private refuse(why: string, from: Address): void {
+    this.dropped++;
+    this.refusedBy.set(why, (this.refusedBy.get(why) ?? 0) + 1);
+    for (const l of this.listeners.refused) {
+      try {
+        l(why, from);
+      } catch {
+        /* a logging listener failed; nothing to undo */
+      }
+    }
+  }
+
+  /**
+   * A short-header packet for a connection we do not hold (ours before a restart, or one
+   * we closed): a Stateless Reset tells its sender at once (RFC 9000 10.3), rate-limited.
+   */
+  private reset(msg: Buffer, from: Address): void {
+    this.dropped++;
+    if (!this.resetLimit.take(now())) return;
+    const d = loadNative().statelessReset(this.resetKey, msg, NATIVE_LIMITS.scidLen);
+    if (!d) return;
+    this.resets++;
+    this.send({ data: d, localHost: this.address.host, localPort: this.address.port, remoteHost: from.host, remotePort: from.port });
+  }
+
+  private owner(from: Address): ConnectionOwner {
+    let pendingCounted = true;
+    const donePending = (): void => {
+      if (!pendingCounted) return;
+      pendingCounted = false;
+      this.pending--;
+      const n = (this.pendingByHost.get(from.host) ?? 1) - 1;
+      if (n > 0) this.pendingByHost.set(from.host, n);
+      else this.pendingByHost.delete(from.host);
+    };
+    return {
+      send: (d) => this.send(d),
+      onCid: (c, cid, added) => this.routes.update(c, cid, added),
+      onReady: (c) => {
+        donePending();
+        this.handshakes++;
+        for (const l of this.listeners.connection) {
+          try {
+            l(c);
+          } catch {
+            void c.close(1, 'server connection handler failed');
+          }
+        }
+      },
+      onFailed: (_c, err) => {
+        donePending();
+        this.handshakeErrors++;
+        for (const l of this.listeners.handshakeError) {
+          try {
+            l(err, from);
+          } catch {
+            /* a logging listener failed; nothing to undo */
+          }
+        }
+      },
+      onClosed: (c: Ngtcp2Connection, _info: CloseInfo) => {
+        donePending();
+        if (this.conns.delete(c)) this.closedPathChanges += c.stats().pathChanges;
+        this.routes.remove(c);
+      },
+    };
+  }
+}
+
+export async function listen(opts: ListenOptions, eo: Ngtcp2EngineOptions): Promise<QuicServer> {
+  loadNative();
+  const host = await resolveHost(opts.host);
+  const sock = await bindSocket(isIP(host) === 6 ? 'udp6' : 'udp4', host, opts.port);
+  const udpBuffers = applyUdpBuffers(sock, opts.udpBufferBytes ?? DEFAULT_UDP_BUFFER_BYTES, eo.log ?? silentLogger());
+  const server = new Ngtcp2Server(sock, { ...opts, host }, eo);
+  server.udpBuffers = udpBuffers;
+  return server;
+}

@@ -1,0 +1,35 @@
+import type pg from 'pg';
+import { gapFromRow, POSITION_SELECT, positionFromValues } from '../columns.js';
+import type { TrackItem, TrackOptions, VehicleSummary } from '../query.js';
+import { VEHICLE_SQL, vehicleFromRow } from '../read.js';
+import { mergeTrack } from '../track.js';
+
+type Row = Record<string, unknown>;
+
+const REC_PAGE = `SELECT ${POSITION_SELECT} FROM records
+  WHERE device = $1 AND (time_ms, spool, seq) > ($2, $3, $4) AND time_ms < $5 ORDER BY time_ms, spool, seq LIMIT $6`;
+const GAP_PAGE = `SELECT * FROM gaps WHERE device = $1 AND (from_time_ms, spool, seq) > ($2, $3, $4) AND from_time_ms < $5 AND to_time_ms >= $6
+  ORDER BY from_time_ms, spool, seq LIMIT $7`;
+
+/** Read queries on the PostgreSQL store: the SQLite reader's queries, each page one round trip through the pool. */
+export class PgReader {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async vehicles(): Promise<VehicleSummary[]> {
+    return ((await this.pool.query(`${VEHICLE_SQL} ORDER BY d.device`)).rows as Row[]).map(vehicleFromRow);
+  }
+
+  async vehicle(device: string): Promise<VehicleSummary | null> {
+    const r = (await this.pool.query(`${VEHICLE_SQL} WHERE d.device = $1`, [device])).rows[0] as Row | undefined;
+    return r ? vehicleFromRow(r) : null;
+  }
+
+  track(device: string, fromMs: number, toMs: number, opts: TrackOptions = {}): AsyncGenerator<TrackItem> {
+    return mergeTrack(
+      fromMs,
+      opts,
+      async (k, n) => ((await this.pool.query({ text: REC_PAGE, values: [device, k.t, k.spool, k.seq, toMs, n], rowMode: 'array' })).rows as unknown[][]).map((r) => ({ kind: 'position' as const, ...positionFromValues(r) })),
+      async (k, n) => ((await this.pool.query(GAP_PAGE, [device, k.t, k.spool, k.seq, toMs, fromMs, n])).rows as Row[]).map((r) => ({ kind: 'gap' as const, ...gapFromRow(r) })),
+    );
+  }
+}

@@ -1,0 +1,93 @@
+// Time to draw one vehicle-day at 1 Hz (86,400 points, test/support/day-track.ts) in the
+// real operator console: a real server process (--http) on a real SQLite file, Debian's
+// chromium opening the vehicle's view (the track as columns, trips, link events; the map
+// line, the cursor, the charts and the link lane). Target: under 1 s. Baseline measured in
+// the same page and run: fetching the same range as GeoJSON and JSON.parse alone, drawing
+// nothing. Prints the median of RUNS loads and the ratio. The view's requests (track,
+// trips, link) each read the day from the store in the one server process; the part after
+// the responses is the page's own (decode, map line, charts, lane).
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { Store } from '../../src/server/store/store.js';
+import { DAY_RECORDS, DAY_T0, storeDay } from '../support/day-track.js';
+import { makeFleet } from '../support/link-fixture.js';
+import { startServerProcess, type ServerProc } from '../support/server-proc.js';
+import { runCli } from '../support/cli-io.js';
+import { httpBaseOf } from '../support/http-api.js';
+import { launchChromium, type HeadlessBrowser } from '../support/browser.js';
+
+const RUNS = 3;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const fleet = await makeFleet(['truck-1'], 'gs-bench-draw-');
+let srv: ServerProc | null = null;
+let b: HeadlessBrowser | null = null;
+
+/** Loads the view's range again (the form's "show") and waits until it is drawn; returns [wall ms, the page's own ms, of which after the responses]. */
+async function load(p: Page, first: boolean): Promise<[number, number, number]> {
+  await p.evaluate(() => (globalThis as unknown as { document: { querySelector(s: string): { removeAttribute(a: string): void } } }).document.querySelector('#track-summary').removeAttribute('data-points'));
+  const t0 = performance.now();
+  if (first) await p.locator('#vehicle-list tbody tr[data-vehicle="truck-1"]').click();
+  else await p.click('#range-form button[type=submit]');
+  await p.waitForSelector(`#track-summary[data-points="${DAY_RECORDS}"]`, { timeout: 60_000 });
+  // two animation frames: what draw() queued is on screen
+  await p.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+  const wall = performance.now() - t0;
+  return [wall, Number(await p.getAttribute('#track-summary', 'data-ms')), Number(await p.getAttribute('#track-summary', 'data-draw-ms'))];
+}
+
+declare function requestAnimationFrame(cb: () => void): number;
+
+try {
+  const db = join(fleet.dir, 'ingest.db');
+  const store = Store.open(db);
+  storeDay(store, 'truck-1');
+  store.close();
+  const token = (await runCli(['server', 'token', 'add', 'bench', '--db', db])).stdout.trim();
+  srv = await startServerProcess({ ca: fleet.ca, db, args: ['--http', '127.0.0.1:0'] });
+  const base = httpBaseOf(srv.output());
+  b = await launchChromium();
+  const p = await b.context.newPage();
+  await p.setViewportSize({ width: 1400, height: 1000 });
+  const errors: string[] = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.goto(`${base}/#token=${encodeURIComponent(token)}`);
+  const walls: number[] = [];
+  const own: number[] = [];
+  const draws: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const [w, m, d] = await load(p, r === 0);
+    walls.push(w);
+    own.push(m);
+    draws.push(d);
+  }
+  const from = new Date(DAY_T0).toISOString();
+  const to = new Date(DAY_T0 + DAY_RECORDS * 1000).toISOString();
+  const fetchParse = async (format: string) => {
+    const xs: number[] = [];
+    for (let r = 0; r < RUNS; r++)
+      xs.push(
+        await p.evaluate(
+          async ([url, tok]) => {
+            const t0 = performance.now();
+            const res = await fetch(url!, { headers: { authorization: `Bearer ${tok}` } });
+            await res.json();
+            return performance.now() - t0;
+          },
+          [`${base}/api/v1/vehicles/truck-1/positions?from=${from}&to=${to}&format=${format}`, token],
+        ),
+      );
+    return median(xs);
+  };
+  const geo = await fetchParse('geojson');
+  const cols = await fetchParse('columns');
+  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  console.log(`vehicle view of one day, ${DAY_RECORDS.toLocaleString('en')} points, in chromium against a server process; median of ${RUNS}`);
+  console.log(`  drawn: ${median(walls).toFixed(0)} ms from the click (the page's own count, requests to drawn: ${median(own).toFixed(0)} ms, of which after the responses: ${median(draws).toFixed(0)} ms); target under 1000 ms`);
+  console.log(`  baseline, fetch + JSON.parse only: GeoJSON ${geo.toFixed(0)} ms, columns ${cols.toFixed(0)} ms`);
+  console.log(`  drawn (columns) / GeoJSON fetch + parse alone: ${(median(walls) / geo).toFixed(2)}`);
+} finally {
+  await b?.close();
+  await srv?.stop();
+  fleet.cleanup();
+}

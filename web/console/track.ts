@@ -1,0 +1,72 @@
+// A vehicle's track as the vehicle view holds it: one array per column over the records
+// that have a position, in time order, with each fix time in seconds (the charts' x and
+// the slider). A record becomes an object only when one is shown (the cursor's record).
+import { positionAt, type ColumnTrack } from '../../src/server/formats/columns-decode.js';
+import type { GapProperties as GapProps, PositionProperties as PositionProps } from '../../src/server/http/documents.js';
+
+export class Track {
+  /** Fix time of each point, seconds. */
+  readonly t: number[];
+  readonly lat: number[];
+  readonly lon: number[];
+
+  private constructor(
+    private readonly data: ColumnTrack,
+    readonly gaps: GapProps[],
+  ) {
+    const c = data.columns;
+    this.t = ((c.timeMs ?? []) as number[]).map((ms) => ms / 1000);
+    this.lat = (c.lat ?? []) as number[];
+    this.lon = (c.lon ?? []) as number[];
+  }
+
+  static empty(vehicle = ''): Track {
+    return new Track({ vehicle, n: 0, columns: {}, gaps: [] }, []);
+  }
+
+  /** The records of a columns document that have a position. */
+  static fromColumns(ct: ColumnTrack): Track {
+    const lat = ct.columns.lat ?? [];
+    const lon = ct.columns.lon ?? [];
+    const keep: number[] = [];
+    for (let i = 0; i < ct.n; i++) if (lat[i] !== null && lon[i] !== null) keep.push(i);
+    if (keep.length === ct.n) return new Track(ct, ct.gaps);
+    const columns: Record<string, unknown[]> = {};
+    for (const [k, v] of Object.entries(ct.columns)) columns[k] = keep.map((i) => v[i]);
+    return new Track({ vehicle: ct.vehicle, n: keep.length, columns, gaps: ct.gaps }, ct.gaps);
+  }
+
+  get length(): number {
+    return this.data.n;
+  }
+
+  /** One column (a Position key: speedMps, rpm, tyresKpa, ...); nulls where the records have none. */
+  col<T = number | null>(key: string): T[] {
+    return (this.data.columns[key] ?? Array<null>(this.data.n).fill(null)) as T[];
+  }
+
+  /** Point i as its record. */
+  at(i: number): PositionProps {
+    return positionAt(this.data, i);
+  }
+
+  /** Appends a live record (with a position, later than the last point). */
+  push(p: PositionProps): void {
+    const c = this.data.columns;
+    const n = this.data.n;
+    const row = p as unknown as Record<string, unknown>;
+    const seen = new Set<string>();
+    for (const k of Object.keys(row)) {
+      if (k === 'kind' || k === 'device') continue;
+      const key = k === 'time' ? 'timeMs' : k === 'received' ? 'receivedMs' : k;
+      const v = key === k ? row[k] : Date.parse(row[k] as string);
+      (c[key] ??= Array<unknown>(n).fill(null)).push(v ?? null);
+      seen.add(key);
+    }
+    for (const k of Object.keys(c)) if (!seen.has(k)) c[k]!.push(null);
+    this.data.n++;
+    this.t.push(Date.parse(p.time) / 1000);
+    if (c.lat !== this.lat) (this.lat as unknown[]).push(p.lat);
+    if (c.lon !== this.lon) (this.lon as unknown[]).push(p.lon);
+  }
+}
