@@ -8,7 +8,6 @@ import { vehicleIdFromCert } from '../tls/identity.js';
 import { IngestServer } from '../server/server.js';
 import { dbLabel, openStore, openStoreReadOnly, retentionOf, type AnyStore } from '../server/store/open.js';
 import { PgStore } from '../server/store/pg/store.js';
-import { isPostgresUrl } from '../server/store/pg/url.js';
 import type { Store } from '../server/store/store.js';
 import { PgTokenStore } from '../server/http/tokens-pg.js';
 import { scheduleRetention } from '../server/store/retention.js';
@@ -19,6 +18,7 @@ import { TokenStore } from '../server/http/tokens.js';
 import type { Logger } from '../base/log.js';
 import { Forwarder } from '../server/forward/forwarder.js';
 import { DEFAULT_OUTBOX_MAX_ROWS, Outbox } from '../server/forward/outbox.js';
+import { PgOutbox } from '../server/forward/pg-outbox.js';
 import { parseTilesUrl, type ConsoleOptions } from '../server/console/page.js';
 
 const runUsage = `Usage: geostream server --listen HOST:PORT --db FILE|URL --ca DIR [options]
@@ -36,7 +36,8 @@ Options:
   --db FILE|URL        SQLite database FILE (created mode 0600 if missing), or a
                        PostgreSQL server: postgres://USER[:PASSWORD]@HOST[:PORT]/DB
                        (or ?host=/socket/dir); several ingest processes may share
-                       one PostgreSQL database (--forward: SQLite only)
+                       one PostgreSQL database (with --forward, one of them forwards
+                       at a time and another takes over when it stops)
   --ca DIR             CA directory from 'geostream ca init' (ca.pem, crl.pem,
                        servers/NAME.pem and .key)
   --name NAME          server certificate to use from DIR/servers/ (default: localhost)
@@ -49,7 +50,9 @@ Options:
   --http-tls           serve the API over HTTPS with the server certificate (--name)
   --forward URL        POST every stored record to this webhook as JSON batches, at
                        least once, in commit order, each with its key vehicle/spool/seq
-                       (a durable outbox in the database; ingest never waits for it)
+                       (a durable outbox in the database; ingest never waits for it).
+                       On SQLite a start without --forward turns forwarding off (what
+                       waits is kept); on PostgreSQL it stays on for the servers sharing it
   --forward-retry-max S  longest wait between retries to a failing receiver (default 60)
   --forward-outbox-max N  records the outbox keeps for a receiver that is down (default
                        ${DEFAULT_OUTBOX_MAX_ROWS}); past it each new record pushes out the
@@ -127,18 +130,44 @@ function forwardOption(v: string | undefined): string | null {
   return v;
 }
 
-/** Forwarding on (outbox triggers, the delivery loop) or off (triggers dropped, what waits is kept). */
-function startForwarding(url: string | null, store: Store, log: Logger, retryMaxS: number | undefined, outboxMax: number | undefined): Forwarder | null {
+/** What a running forwarder needs stopped: the delivery loop, then (PostgreSQL) its forwarding session. */
+interface Forwarding {
+  stop(): Promise<void>;
+}
+
+/**
+ * Forwarding on (outbox triggers, the delivery loop) or off. Off on SQLite drops the
+ * triggers and keeps what waits; on PostgreSQL, a database other servers may share,
+ * it leaves the triggers as they are and only says what waits.
+ */
+async function startForwarding(url: string | null, store: Store | PgStore, log: Logger, retryMaxS: number | undefined, outboxMax: number | undefined): Promise<Forwarding | null> {
   if (!url) {
-    const waiting = Outbox.disable(store.db);
+    const waiting = store instanceof PgStore ? await PgOutbox.waiting(store.pool) : Outbox.disable(store.db);
     if (waiting) log.warn(`forwarding is off (no --forward): ${waiting} stored records wait in the outbox for a later --forward`);
     return null;
   }
+  const retry = retryMaxS !== undefined ? { retryMaxMs: retryMaxS * 1000 } : {};
+  if (store instanceof PgStore) {
+    const outbox = await PgOutbox.enable(store.pool, { maxRows: outboxMax });
+    reportOutbox(log, await outbox.dropped, await outbox.pending, outbox.maxRows);
+    const subscribe = (l: () => void) => {
+      const a = store.onCommit(l);
+      const b = outbox.onNotify(l);
+      return () => (a(), b());
+    };
+    const f = new Forwarder({ url, outbox, subscribe, log, ...retry });
+    f.start();
+    return { stop: () => f.stop().finally(() => outbox.close()) };
+  }
   const outbox = Outbox.enable(store.db, { maxRows: outboxMax });
-  if (outbox.dropped) log.warn(`forwarding outbox: ${outbox.dropped} records were dropped undelivered by its bound so far (${outbox.pending} waiting, at most ${outbox.maxRows})`);
-  const f = new Forwarder({ url, outbox, subscribe: (l) => store.onCommit(l), log, ...(retryMaxS !== undefined ? { retryMaxMs: retryMaxS * 1000 } : {}) });
+  await reportOutbox(log, outbox.dropped, outbox.pending, outbox.maxRows);
+  const f = new Forwarder({ url, outbox, subscribe: (l) => store.onCommit(l), log, ...retry });
   f.start();
   return f;
+}
+
+function reportOutbox(log: Logger, dropped: number, pending: number, maxRows: number): void {
+  if (dropped) log.warn(`forwarding outbox: ${dropped} records were dropped undelivered by its bound so far (${pending} waiting, at most ${maxRows})`);
 }
 
 export const serverCommand: Command = {
@@ -155,7 +184,6 @@ export const serverCommand: Command = {
     }
     if (!values.listen) throw new UsageError('--listen HOST:PORT is required');
     if (!values.db) throw new UsageError('--db FILE|URL is required');
-    if (isPostgresUrl(values.db) && values.forward) throw new UsageError('--forward works on a SQLite database only (not yet on PostgreSQL)');
     if (!values.ca) throw new UsageError('--ca DIR is required');
     let addr: { host: string; port: number };
     try {
@@ -197,7 +225,7 @@ export const serverCommand: Command = {
     const server = new IngestServer({ engine: createEngine(engineName, { log }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert, packers: [codecBatchPacker], udpBufferBytes });
     const http = httpAddr ? await startHttpApi({ ...httpAddr, tls: values['http-tls'] ? tls : undefined, store, online: () => server.onlineDevices(), log: log.child({ component: 'http' }), console: consoleOpts }) : null;
     if (http) log.info(`HTTP API on ${http.scheme}://${http.address.host}:${http.address.port}/api/v1/, operator console at /`);
-    const forwarder = store instanceof PgStore ? null : startForwarding(forwardUrl, store, log.child({ component: 'forward' }), retryMaxS, outboxMax);
+    const forwarder = await startForwarding(forwardUrl, store, log.child({ component: 'forward' }), retryMaxS, outboxMax);
     await server.start();
     const retention = keepDays === undefined ? null : retentionOf(store, { keepDays });
     const stopRetention = retention ? scheduleRetention(retention, { onError: (err) => log.error(`retention step failed (will retry): ${err.message}`) }) : () => Promise.resolve();

@@ -12,7 +12,8 @@
 //     GS_BENCH_MONTH_DAYS), against streaming one day: it must stay flat;
 //  5. ingest rows/s and commit p50/p99 with the decoded columns, SQLite and (when Debian's
 //     postgresql is installed) PostgreSQL in a throw-away cluster, against the blob-only
-//     SQLite store of schema 1 (payload column only), same group commits, synchronous=FULL.
+//     SQLite store of schema 1 (payload column only), same group commits, synchronous=FULL;
+//     and each with the forwarding outbox on (--forward), against the same store without it.
 // Targets (docs/DATA.md, issue "fleet data"): the day's GeoJSON under 1 s total, the latest
 // positions of 3,000 vehicles under 100 ms.
 // The 10 M rows are generated inside SQLite in one transaction (recursive CTE, rows in time
@@ -31,6 +32,8 @@ import { silentLogger } from '../../src/base/log.js';
 import type { IngestStore } from '../../src/server/store/ingest.js';
 import { PgStore } from '../../src/server/store/pg/store.js';
 import { pgUnavailable, startPgCluster } from '../support/pg-cluster.js';
+import { Outbox } from '../../src/server/forward/outbox.js';
+import { PgOutbox } from '../../src/server/forward/pg-outbox.js';
 
 const ROWS = Number(process.env.GS_BENCH_ROWS ?? 10_000_000);
 const DAY_S = 86_400;
@@ -337,8 +340,13 @@ async function commitTimes(s: IngestStore, shape: ReturnType<typeof ingestShape>
   return times;
 }
 
+function withOutbox(s: Store): Store {
+  Outbox.enable(s.db);
+  return s;
+}
+
 /** A new ingest store for each run: SQLite files here, and PostgreSQL when its server programs are installed. */
-type Backend = { name: string; open: () => Promise<IngestStore> };
+type Backend = { name: string; open: () => Promise<IngestStore>; against?: string };
 
 async function ingest(label: string, perCommit: number, commits: number, backends: Backend[]): Promise<void> {
   const shape = ingestShape(perCommit, commits);
@@ -357,8 +365,15 @@ async function ingest(label: string, perCommit: number, commits: number, backend
   const rps = (xs: number[]) => Math.round(rows / (sum(xs) / 1000));
   const shown = (xs: number[]) => `${rps(xs).toLocaleString('en')} rows/s, commit p50 ${f1(pct(xs, 50))} ms p99 ${f1(pct(xs, 99))} ms`;
   console.log(`ingest ${label} (${perCommit} records per commit, ${commits} commits): baseline blob-only schema 1 (SQLite, synchronous=FULL) ${shown(blobTimes)}`);
+  const decoded = new Map<string, number[]>();
   for (const b of backends) {
     const dec = await commitTimes(await b.open(), shape, false);
+    decoded.set(b.name, dec);
+    const base = b.against ? decoded.get(b.against) : undefined;
+    if (base) {
+      console.log(`ingest ${label}, ${b.name}: ${shown(dec)} (${ratio(rps(dec), rps(base))} of ${b.against} without it)`);
+      continue;
+    }
     const pre = await commitTimes(await b.open(), shape, true);
     console.log(
       `ingest ${label}, ${b.name} decoded columns: payload decoded at the store ${shown(dec)} (${ratio(rps(dec), rps(blobTimes))} of blob-only); ` +
@@ -399,10 +414,23 @@ async function main(): Promise<void> {
       monthStore.close();
     }
   }
-  const backends: Backend[] = [{ name: 'SQLite', open: () => Promise.resolve(Store.open(join(dir, `decoded-${Math.random()}.db`))) }];
+  const sqlite = () => Store.open(join(dir, `decoded-${Math.random()}.db`));
+  const backends: Backend[] = [
+    { name: 'SQLite', open: () => Promise.resolve(sqlite()) },
+    // --forward: the outbox triggers write a row per record inside the same commit
+    { name: 'SQLite with the forwarding outbox', against: 'SQLite', open: () => Promise.resolve(withOutbox(sqlite())) },
+  ];
   const noPg = pgUnavailable();
   const cluster = noPg ? null : await startPgCluster();
-  if (cluster) backends.push({ name: 'PostgreSQL', open: async () => PgStore.open(await cluster.database(`bench_${Math.random().toString(36).slice(2, 10)}`)) });
+  const pgStore = async () => PgStore.open(await cluster!.database(`bench_${Math.random().toString(36).slice(2, 10)}`));
+  if (cluster) {
+    backends.push({ name: 'PostgreSQL', open: pgStore });
+    backends.push({ name: 'PostgreSQL with the forwarding outbox', against: 'PostgreSQL', open: async () => {
+      const s = await pgStore();
+      await PgOutbox.enable(s.pool);
+      return s;
+    } });
+  }
   else console.log(`ingest on PostgreSQL not measured: ${noPg}`);
   try {
     await ingest('1,000 vehicles at 1 Hz', 20, 300, backends);

@@ -107,11 +107,11 @@ describe('forwarding through a two-minute receiver outage (simulated time, real 
     let maxPending = 0;
     while (r.second() < downAt + 120) {
       await r.tick();
-      maxPending = Math.max(maxPending, r.f.outbox.pending);
+      maxPending = Math.max(maxPending, (await r.f.report()).pending);
     }
     // ingest went on: every batch acked after its commit, every record waiting in the outbox
     expect(r.acked()).toBe(r.committed.length);
-    expect(r.f.outbox).toEqual({ pending: 120 * VEHICLES, maxRows: 10_000_000, dropped: 0 });
+    expect(await r.f.report()).toEqual({ pending: 120 * VEHICLES, maxRows: 10_000_000, dropped: 0 });
     expect(maxPending).toBe(120 * VEHICLES);
     // retries at +0, +1, +3, +7, +15, +31, +63 s of the outage: no hammering
     expect(r.f.counters.failures - failuresBefore).toBe(7);
@@ -122,7 +122,7 @@ describe('forwarding through a two-minute receiver outage (simulated time, real 
 
     await r.rx.up();
     // the next retry is at +123 s (60 s after the last); ingest goes on meanwhile
-    while (r.f.outbox.pending > 0) await r.tick();
+    while ((await r.f.report()).pending > 0) await r.tick();
     expect(r.second() - downAt).toBe(123);
     expect(r.rx.keys).toEqual(r.committed);
     expect(new Set(r.rx.keys).size).toBe(r.committed.length);
@@ -141,17 +141,17 @@ describe('forwarding through a two-minute receiver outage (simulated time, real 
     let maxPending = 0;
     while (r.second() < 120) {
       await r.tick();
-      maxPending = Math.max(maxPending, r.f.outbox.pending);
+      maxPending = Math.max(maxPending, (await r.f.report()).pending);
     }
     expect(maxPending).toBe(300);
-    expect(r.f.outbox).toEqual({ pending: 300, maxRows: 300, dropped: 1200 - 300 });
+    expect(await r.f.report()).toEqual({ pending: 300, maxRows: 300, dropped: 1200 - 300 });
     expect(r.acked()).toBe(1200);
     const full = r.lines.filter((l) => l.includes('forwarding outbox full (300 records)'));
     expect(full).toHaveLength(1);
     await r.rx.up();
     // until the next retry (+123 s) each commit still pushes out the oldest
-    while (r.f.outbox.pending > 0) await r.tick();
-    const dropped = r.f.outbox.dropped;
+    while ((await r.f.report()).pending > 0) await r.tick();
+    const dropped = (await r.f.report()).dropped;
     expect(dropped).toBe(123 * VEHICLES - 300);
     // the 300 newest when delivery resumed, then what followed, each once, in order
     expect(r.rx.keys).toEqual(r.committed.slice(dropped));
@@ -161,7 +161,7 @@ describe('forwarding through a two-minute receiver outage (simulated time, real 
     for (let i = 0; i < 50; i++) await r.tick(); // receiver up: these are delivered
     await r.rx.down();
     for (let i = 0; i < 20; i++) await r.tick();
-    const waiting = r.f.outbox.pending;
+    const waiting = (await r.f.report()).pending;
     await r.f.stop();
     const again = Outbox.enable(r.store.db, { maxRows: 50 });
     expect(waiting).toBe(20 * VEHICLES);

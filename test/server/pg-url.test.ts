@@ -20,11 +20,4 @@ describe('--db postgres:// URLs', () => {
       expect(r.stderr + r.stdout).not.toMatch(/s3cret/);
     }
   });
-
-  it('--forward is refused on PostgreSQL with a usage error', async () => {
-    const base = ['server', '--listen', '127.0.0.1:0', '--db', 'postgres://u@127.0.0.1:1/x', '--ca', '/nonexistent'];
-    const f = await runCli([...base, '--forward', 'http://127.0.0.1:9/hook']);
-    expect(f.code).toBe(2);
-    expect(f.stderr).toMatch(/--forward works on a SQLite database only/);
-  });
 });

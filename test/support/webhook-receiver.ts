@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { expect } from 'vitest';
 
 interface Body {
   records: { key: string }[];
@@ -51,6 +52,22 @@ export class WebhookReceiver {
     await new Promise<void>((r) => server.listen(this.port, '127.0.0.1', r));
     this.port = (server.address() as { port: number }).port;
     this.server = server;
+  }
+
+  /**
+   * Every one of `stored` (record seqs of one vehicle) arrived, nothing else did, and a
+   * record delivered more than once came with the same body each time. Returns how many
+   * records came more than once.
+   */
+  expectEachOnceOrSame(stored: readonly number[]): number {
+    const seqs = [...this.deliveries.keys()].map((k) => Number(k.split('/')[2]));
+    expect(seqs.sort((a, b) => a - b)).toEqual(stored);
+    let repeated = 0;
+    for (const bodies of this.deliveries.values()) {
+      if (bodies.length > 1) repeated++;
+      expect(new Set(bodies).size).toBe(1);
+    }
+    return repeated;
   }
 
   /** Closes the listener and every open connection: later POSTs are refused. */

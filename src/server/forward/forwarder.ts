@@ -3,11 +3,11 @@ import { StateLog } from '../../base/log.js';
 import { gapProperties, positionProperties } from '../formats/geojson.js';
 import type { TrackItem } from '../store/query.js';
 import { backoffMs } from './backoff.js';
-import type { Outbox, OutboxEntry } from './outbox.js';
+import type { ForwardOutbox, OutboxEntry } from './outbox.js';
 
 export interface ForwarderOptions {
   url: string;
-  outbox: Outbox;
+  outbox: ForwardOutbox;
   /** Called with a listener for each COMMIT (the store's onCommit): wakes the forwarder. */
   subscribe: (listener: () => void) => () => void;
   log: Logger;
@@ -18,6 +18,8 @@ export interface ForwarderOptions {
   /** First retry delay and the longest (default 1 s, 60 s). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** How often a process on standby (another one holds the outbox) tries to take over (default 5 s). */
+  standbyMs?: number;
   random?: () => number;
   /** The timers the retry waits and the POST timeout run on (default: the global ones). */
   timers?: Timers;
@@ -90,7 +92,8 @@ export class Forwarder {
   private failuresInRow = 0;
   private abort: AbortController | null = null;
   private loopDone: Promise<void> = Promise.resolve();
-  private waiting: 'commit' | 'retry' | null = null;
+  private waiting: 'commit' | 'retry' | 'standby' | null = null;
+  private standby = false;
   readonly counters: ForwarderCounters = { batches: 0, records: 0, failures: 0 };
 
   /** The receiver as logs show it: scheme and host only (a URL's path or user part may hold a secret). */
@@ -105,8 +108,8 @@ export class Forwarder {
     this.unsubscribe = o.subscribe(() => this.wake?.());
   }
 
-  /** What the delivery loop waits for now: the next COMMIT, the retry timer, or nothing (it is reading or posting). */
-  get waitingFor(): 'commit' | 'retry' | null {
+  /** What the delivery loop waits for now: the next COMMIT, the retry timer, a turn (standby), or nothing (it is reading or posting). */
+  get waitingFor(): 'commit' | 'retry' | 'standby' | null {
     return this.waiting;
   }
 
@@ -119,67 +122,88 @@ export class Forwarder {
   private async loop(): Promise<void> {
     let lastId = 0;
     while (!this.stopped) {
-      const entries = this.o.outbox.next(lastId, this.batch);
-      if (entries.length === 0) {
-        await this.sleep(null);
-        lastId = 0;
-        continue;
+      try {
+        if (!(await this.claimed())) {
+          await this.sleep(this.o.standbyMs ?? 5000, 'standby');
+          continue;
+        }
+        const entries = await this.o.outbox.next(lastId, this.batch);
+        if (entries.length === 0) {
+          await this.sleep(null);
+          lastId = 0;
+          continue;
+        }
+        const sendable = entries.filter((e) => e.item !== null).length;
+        const ok = sendable === 0 || (await this.post(entries));
+        if (this.stopped) break;
+        if (ok) {
+          await this.o.outbox.delivered(entries);
+          lastId = entries[entries.length - 1]!.id;
+          this.failuresInRow = 0;
+          if (sendable > 0) this.counters.batches++;
+          this.counters.records += sendable;
+          await this.recovered();
+          continue;
+        }
+      } catch (err) {
+        // the outbox's database failed (a PostgreSQL server restarting, say): the same as a failed POST
+        if (this.stopped) break;
+        await this.failed(`outbox: ${(err as Error).message}`);
       }
-      const sendable = entries.filter((e) => e.item !== null).length;
-      const ok = sendable === 0 || (await this.post(entries));
-      if (this.stopped) break;
-      if (ok) {
-        const last = entries[entries.length - 1]!.id;
-        this.o.outbox.delivered(last, entries.length - sendable);
-        lastId = last;
-        this.failuresInRow = 0;
-        if (sendable > 0) this.counters.batches++;
-        this.counters.records += sendable;
-        this.recovered();
-      } else {
-        this.failuresInRow++;
-        this.counters.failures++;
-        this.reportFull();
-        await this.sleep(backoffMs(this.failuresInRow, { baseMs: this.o.retryBaseMs ?? 1000, maxMs: this.o.retryMaxMs ?? 60_000 }, this.o.random ?? Math.random));
-      }
+      this.failuresInRow++;
+      this.counters.failures++;
+      await this.reportFull().catch(() => undefined);
+      await this.sleep(backoffMs(this.failuresInRow, { baseMs: this.o.retryBaseMs ?? 1000, maxMs: this.o.retryMaxMs ?? 60_000 }, this.o.random ?? Math.random), 'retry');
     }
   }
 
+  /** Whether this process forwards now; one line when it goes to standby and when it takes over. */
+  private async claimed(): Promise<boolean> {
+    const mine = this.o.outbox.claim ? await this.o.outbox.claim() : true;
+    if (mine === !this.standby) return mine;
+    this.standby = !mine;
+    if (mine) this.o.log.info('forwarding: this server now forwards from the shared outbox');
+    else this.o.log.info('forwarding on standby: another server forwards from this database; this one takes over when it stops');
+    return mine;
+  }
+
   /** What the outbox holds now, and what its bound dropped. */
-  get outbox(): OutboxReport {
-    return { pending: this.o.outbox.pending, maxRows: this.o.outbox.maxRows, dropped: this.o.outbox.dropped };
+  async report(): Promise<OutboxReport> {
+    return { pending: await this.o.outbox.pending, maxRows: this.o.outbox.maxRows, dropped: await this.o.outbox.dropped };
   }
 
   /** After a 2xx: one line when delivery resumes, with what waited and what the bound dropped meanwhile. */
-  private recovered(): void {
+  private async recovered(): Promise<void> {
     if (this.state.state === 'delivering') return;
     const since = this.droppedAtFailure;
     this.droppedAtFailure = null;
     this.fullReported = false;
-    const lost = since === null ? 0 : this.o.outbox.dropped - since;
-    this.state.set('delivering', `to ${this.target}${since === null ? '' : `; ${this.o.outbox.pending} records still waiting${lost ? `, ${lost} dropped undelivered (outbox bound ${this.o.outbox.maxRows} rows, or removed by retention first)` : ''}`}`, lost ? 'warn' : 'info');
+    const r = await this.report();
+    const lost = since === null ? 0 : r.dropped - since;
+    this.state.set('delivering', `to ${this.target}${since === null ? '' : `; ${r.pending} records still waiting${lost ? `, ${lost} dropped undelivered (outbox bound ${r.maxRows} rows, or removed by retention first)` : ''}`}`, lost ? 'warn' : 'info');
   }
 
   /** While failing: one line when the outbox reaches its bound (from then on the oldest give way). */
-  private reportFull(): void {
+  private async reportFull(): Promise<void> {
     if (this.fullReported) return;
-    const r = this.outbox;
+    const r = await this.report();
     if (r.pending < r.maxRows) return;
     this.fullReported = true;
     this.o.log.warn(`forwarding outbox full (${r.maxRows} records): each record stored from now on pushes out the oldest undelivered one, counted in outboxDropped (${r.dropped} so far)`);
   }
 
   private async post(entries: readonly OutboxEntry[]): Promise<boolean> {
+    const body = batchBody(entries, await this.o.outbox.dropped);
     this.abort = new AbortController();
     const t = this.timers.setTimeout(() => this.abort?.abort(), this.o.timeoutMs ?? 10_000);
     try {
-      const r = await fetch(this.o.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: batchBody(entries, this.o.outbox.dropped), signal: this.abort.signal, redirect: 'error' });
+      const r = await fetch(this.o.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: this.abort.signal, redirect: 'error' });
       await r.arrayBuffer().catch(() => undefined);
       if (r.status >= 200 && r.status < 300) return true;
-      this.failed(`the receiver answered ${r.status}`);
+      await this.failed(`the receiver answered ${r.status}`);
       return false;
     } catch (err) {
-      if (!this.stopped) this.failed((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
+      if (!this.stopped) await this.failed((err as Error & { cause?: Error }).cause?.message ?? (err as Error).message);
       return false;
     } finally {
       this.timers.clearTimeout(t);
@@ -187,13 +211,15 @@ export class Forwarder {
     }
   }
 
-  private failed(why: string): void {
-    this.droppedAtFailure ??= this.o.outbox.dropped;
-    this.state.set('failing', `${this.target}: ${why.slice(0, 200)}; retrying with backoff, ${this.o.outbox.pending} records waiting in the outbox`, 'warn');
+  private async failed(why: string): Promise<void> {
+    // the outbox may be what failed: its counts are then left out of the line
+    const r = await this.report().catch(() => null);
+    if (r) this.droppedAtFailure ??= r.dropped;
+    this.state.set('failing', `${this.target}: ${why.slice(0, 200)}; retrying with backoff${r ? `, ${r.pending} records waiting in the outbox` : ''}`, 'warn');
   }
 
   /** Waits for `ms` (null: for the next COMMIT) or stop(). */
-  private sleep(ms: number | null): Promise<void> {
+  private sleep(ms: number | null, why: 'retry' | 'standby' = 'retry'): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         if (this.timer !== null) this.timers.clearTimeout(this.timer);
@@ -202,7 +228,7 @@ export class Forwarder {
         this.waiting = null;
         resolve();
       };
-      this.waiting = ms === null ? 'commit' : 'retry';
+      this.waiting = ms === null ? 'commit' : why;
       if (ms === null) this.wake = done;
       else this.timer = this.timers.setTimeout(done, ms);
       this.stopWait = done;

@@ -49,7 +49,24 @@ export interface OutboxEntry {
   item: TrackItem | null;
 }
 
-export class Outbox {
+type Maybe<T> = T | Promise<T>;
+
+/** The outbox as the forwarder uses it: the SQLite one answers at once, the PostgreSQL one over the network. */
+export interface ForwardOutbox {
+  readonly maxRows: number;
+  /** Rows waiting (an upper bound where ids have holes). */
+  readonly pending: Maybe<number>;
+  /** Rows that left undelivered, ever (durable). */
+  readonly dropped: Maybe<number>;
+  /** Up to about `limit` of the oldest entries (after `afterId` where the outbox can tell). */
+  next(afterId: number, limit: number): Maybe<OutboxEntry[]>;
+  /** Forgets these entries (the receiver has them); those without an item count as dropped. */
+  delivered(entries: readonly OutboxEntry[]): Maybe<void>;
+  /** Whether this process is the one that forwards from this database now (absent: always). */
+  claim?(): Maybe<boolean>;
+}
+
+export class Outbox implements ForwardOutbox {
   private readonly page: Database.Statement;
   private readonly gapPage: Database.Statement;
   private readonly del: (id: number, missing: number) => void;
@@ -130,8 +147,12 @@ export class Outbox {
     return [...recs, ...gaps].filter((e) => e.id <= cut).sort((a, b) => a.id - b.id);
   }
 
-  /** Forgets everything up to and including `id` (the receiver has it); `missing` of those had no item and count as dropped. */
-  delivered(id: number, missing = 0): void {
-    this.del(id, missing);
+  /**
+   * Forgets everything up to and including the last of `entries` (the receiver has them:
+   * ids are contiguous, so that is exactly these); those without an item count as dropped.
+   */
+  delivered(entries: readonly OutboxEntry[]): void {
+    if (entries.length === 0) return;
+    this.del(entries[entries.length - 1]!.id, entries.filter((e) => e.item === null).length);
   }
 }

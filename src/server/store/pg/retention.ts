@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Removed, RetentionTarget } from '../retention.js';
+import { inTransaction } from './transaction.js';
 
 /** The SQLite statements of retention.ts in PostgreSQL's words (IS there is IS NOT DISTINCT FROM here). */
 const DEL_RECORDS = `DELETE FROM records WHERE device = $1 AND (spool, seq) IN (
@@ -26,22 +27,14 @@ export class PgRetention implements RetentionTarget {
     return r.rows.map((x) => x.device);
   }
 
-  async removeOld(device: string, cutoff: number, n: number): Promise<Removed> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+  removeOld(device: string, cutoff: number, n: number): Promise<Removed> {
+    return inTransaction(this.pool, async (c) => {
       await c.query('SET LOCAL synchronous_commit = off');
       const del = async (name: string, text: string, left: number) => (left > 0 ? ((await c.query({ name, text, values: [device, cutoff, left] })).rowCount ?? 0) : 0);
       const records = await del('gs_ret_records', DEL_RECORDS, n);
       const gaps = await del('gs_ret_gaps', DEL_GAPS, n - records);
       const linkEvents = await del('gs_ret_events', DEL_EVENTS, n - records - gaps);
-      await c.query('COMMIT');
       return { records, gaps, linkEvents };
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+    });
   }
 }
