@@ -16,7 +16,8 @@ import { ResetLimiter, resetKeyOf } from './ngtcp2-reset.js';
 import { CidRoutes } from './ngtcp2-routes.js';
 import { bindSocket, resolveHost } from './ngtcp2-udp.js';
 import { createPeerVerifier, type PeerVerifier } from '../tls/verify.js';
-import { silentLogger } from '../base/log.js';
+import { silentLogger, type Logger } from '../base/log.js';
+import type { TlsMaterial } from '../tls/material.js';
 import { applyUdpBuffers, DEFAULT_UDP_BUFFER_BYTES, type UdpBuffers } from './udp-buffers.js';
 
 /** Connections still handshaking at once, per server (bounds memory under a flood). */
@@ -29,6 +30,16 @@ const MAX_PENDING = 512;
 const MAX_PENDING_PER_HOST = 64;
 /** Stateless resets the server sends per second at most (each answers one packet, and is smaller). */
 const RESETS_PER_S = 2000;
+/** How often a new handshake may look at the TLS files for a change, ms. */
+const CREDS_CHECK_MS = 1000;
+
+interface ServerCreds {
+  context: NativeServerContext;
+  verifier: PeerVerifier | undefined;
+  /** The files' stamp these were loaded at. */
+  stamp: string;
+  checkedAt: number;
+}
 
 type ServerListener = ((conn: QuicConnection) => void) | ((err: QuicError, from: Address) => void) | ((reason: string, from: Address) => void);
 
@@ -46,9 +57,11 @@ export class Ngtcp2Server implements QuicServer {
   private readonly pendingByHost = new Map<string, number>();
   /** Datagrams that could not open a connection, by reason (exact counts). */
   private readonly refusedBy = new Map<string, number>();
-  private readonly context: NativeServerContext;
+  /** The TLS credentials new handshakes use (open connections keep the ones they started with). */
+  private creds: ServerCreds;
+  /** A change of the TLS files that did not load (not tried again until they change again). */
+  private failedStamp: string | null = null;
   private closing = false;
-  private readonly verifier: PeerVerifier | undefined;
   /** Datagrams dropped because they were not QUIC for any connection we know. */
   dropped = 0;
   /** Stateless resets sent (short-header packets for connections this process does not hold). */
@@ -64,15 +77,51 @@ export class Ngtcp2Server implements QuicServer {
     private readonly opts: ListenOptions,
     private readonly eo: Ngtcp2EngineOptions,
   ) {
-    const verifyClients = (opts.requireClientCert ?? true) && opts.tls.verifyPeer !== false;
-    this.verifier = verifyClients ? createPeerVerifier({ caPem: opts.tls.ca, peer: 'client', revoked: opts.tls.revoked }) : undefined;
+    // From the first key for the whole process: reset tokens stay valid across a credential reload.
     this.resetKey = resetKeyOf(opts.tls.key);
-    // Parsed once: a new connection parses no PEM (and a junk datagram allocates nothing).
-    this.context = new (loadNative().ServerContext)({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca });
+    this.creds = this.credsOf(opts.tls, opts.tls.source?.stamp() ?? '', Date.now());
     const a = sock.address();
     this.address = { host: a.address, port: a.port };
     sock.on('message', (msg, rinfo) => this.onMessage(msg, { host: rinfo.address, port: rinfo.port }));
     sock.on('error', () => undefined);
+  }
+
+  /** Parsed once per set of files: a new connection parses no PEM (and a junk datagram allocates nothing). */
+  private credsOf(tls: TlsMaterial, stamp: string, at: number): ServerCreds {
+    const verifyClients = (this.opts.requireClientCert ?? true) && tls.verifyPeer !== false;
+    return {
+      context: new (loadNative().ServerContext)({ cert: tls.cert, key: tls.key, ca: tls.ca }),
+      verifier: verifyClients ? createPeerVerifier({ caPem: tls.ca, peer: 'client', revoked: tls.revoked }) : undefined,
+      stamp,
+      checkedAt: at,
+    };
+  }
+
+  /**
+   * The credentials for a new handshake: at most once a second, when the TLS files have
+   * changed (a renewed certificate, a new CA), they are loaded again; files that do not
+   * load (half written, a key that does not match) leave the current ones in use.
+   */
+  private credentials(): ServerCreds {
+    const source = this.opts.tls.source;
+    const t = Date.now();
+    if (!source || t - this.creds.checkedAt < CREDS_CHECK_MS) return this.creds;
+    this.creds.checkedAt = t;
+    const stamp = source.stamp();
+    if (stamp === this.creds.stamp || stamp === this.failedStamp) return this.creds;
+    try {
+      this.creds = this.credsOf({ ...source.load(), verifyPeer: this.opts.tls.verifyPeer }, stamp, t);
+      this.failedStamp = null;
+      this.log.info('TLS credentials reloaded: the certificate, key, CA or CRL files changed; new handshakes use them, open connections keep theirs');
+    } catch (err) {
+      this.failedStamp = stamp;
+      this.log.warn(`TLS files changed but do not load (${(err as Error).message.slice(0, 200)}); new handshakes keep the credentials in use until the files change again`);
+    }
+    return this.creds;
+  }
+
+  private get log(): Logger {
+    return this.eo.log ?? silentLogger();
   }
 
   on(event: 'connection' | 'handshakeError' | 'refused', listener: ServerListener): void {
@@ -128,11 +177,12 @@ export class Ngtcp2Server implements QuicServer {
     let conn: Ngtcp2Connection;
     try {
       const tls = this.opts.tls;
+      const creds = this.credentials();
       const nc = new native.Connection(
         {
           server: true,
-          gnutlsVerify: this.verifier === undefined,
-          context: this.context,
+          gnutlsVerify: creds.verifier === undefined,
+          context: creds.context,
           verifyPeer: tls.verifyPeer !== false,
           requireClientCert: this.opts.requireClientCert !== false,
           keyLogFile: keyLog(this.opts.keyLogFile),
@@ -152,7 +202,7 @@ export class Ngtcp2Server implements QuicServer {
         msg,
         now(),
       );
-      conn = new Ngtcp2Connection(nc, this.owner(from), true, this.address, from, this.verifier, this.opts.alpn);
+      conn = new Ngtcp2Connection(nc, this.owner(from), true, this.address, from, creds.verifier, this.opts.alpn);
       this.routes.add(conn, [hd.dcid, ...nc.scids()]);
     } catch {
       return this.refuse('connection could not be set up', from);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { caFiles } from './ca.js';
 import { CrlFile } from './revocation.js';
 import { join } from 'node:path';
+import { fileStamp } from './file-stamp.js';
 
 /** What a QUIC engine needs for TLS: PEM text, and the peer checks to apply. */
 export interface TlsMaterial {
@@ -18,6 +19,12 @@ export interface TlsMaterial {
    * handshake; src/tls/revocation.ts's CrlFile re-reads the CA's CRL when it changes.
    */
   revoked?: { has(serialHex: string): boolean };
+  /**
+   * Where the material came from, for a long-running server to pick up renewed files:
+   * `stamp()` changes when they change, `load()` reads them again (throws if they do not
+   * make valid material). Absent: the material is fixed.
+   */
+  source?: { stamp(): string; load(): TlsMaterial };
 }
 
 /**
@@ -36,11 +43,14 @@ export function deviceTls(dir: string, vehicleId: string): TlsMaterial {
 
 export function serverTls(dir: string, name: string): TlsMaterial {
   const files = caFiles(dir);
+  const paths = { cert: join(dir, 'servers', `${name}.pem`), key: join(dir, 'servers', `${name}.key`) };
   const ca = readFileSync(files.cert, 'utf8');
   return {
-    cert: readFileSync(join(dir, 'servers', `${name}.pem`), 'utf8'),
-    key: readFileSync(join(dir, 'servers', `${name}.key`), 'utf8'),
+    cert: readFileSync(paths.cert, 'utf8'),
+    key: readFileSync(paths.key, 'utf8'),
     ca,
     revoked: new CrlFile(files.crl, ca),
+    // the CRL is in the stamp too: it must be signed by the CA it is loaded with
+    source: { stamp: () => fileStamp([paths.cert, paths.key, files.cert, files.crl]), load: () => serverTls(dir, name) },
   };
 }

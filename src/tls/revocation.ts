@@ -2,6 +2,7 @@ import { X509Certificate, verify as cryptoVerify } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { x509 } from './x509.js';
 import { CertificateError, normalizeSerial } from './identity.js';
+import { fileStamp } from './file-stamp.js';
 
 /**
  * Revocation: the fleet CA publishes a CRL (`crl.pem` in the CA directory, signed by
@@ -68,8 +69,8 @@ export class CrlFile implements RevocationCheck {
     this.serials = parseCrl(readFileSync(path, 'utf8'), caPem, path);
   }
   private statStamp(): string {
-    const st = statSync(this.path);
-    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+    statSync(this.path); // a CRL that is gone is an error, not a change
+    return fileStamp([this.path]);
   }
   /** Reloads if the file changed; a bad new CRL throws (the caller refuses the handshake). */
   refresh(): void {
