@@ -5,6 +5,7 @@ import { CloseCode, closeCodeName, closeLabel, isPermanent, ProtocolError } from
 import { DEFAULT_LIMITS, PROTOCOL_VERSION, type BatchEntry, type Frame, type Limits, type PushedConfig, type Welcome } from './messages.js';
 import { FrameReader } from './reader.js';
 import { encodeFrame } from './wire.js';
+import { InflightBytes } from './inflight-bytes.js';
 import { SeqRanges } from './ranges.js';
 import type { SpoolEntryView, SpoolView } from './spool-view.js';
 import type { RecordPacker } from './packing.js';
@@ -86,7 +87,18 @@ interface Session {
   helloHead: number;
   /** The packer, if the server unpacks its format (from WELCOME). */
   packer: RecordPacker | null;
+  /** Bytes written on each data stream and not acked (bounded by MAX_INFLIGHT_BYTES). */
+  unacked: Record<DataStream, InflightBytes>;
 }
+
+type DataStream = Exclude<StreamName, 'control'>;
+
+/**
+ * Bytes in flight per data stream, whatever window the server pushed: a server that
+ * never reads holds this much of the device's memory in the transport, not
+ * window x record size (up to 256 MB). 2 MiB per round trip is over 50 Mbit/s at 300 ms.
+ */
+export const MAX_INFLIGHT_BYTES = 2 * 1024 * 1024;
 
 export class DeviceCore {
   private phase: DevicePhase = 'idle';
@@ -152,6 +164,7 @@ export class DeviceCore {
       onlineAt: 0,
       helloHead: Math.max(this.o.spool.headSeq, this.acked),
       packer: null,
+      unacked: { live: new InflightBytes(), backlog: new InflightBytes() },
     };
     const sp = this.o.spool;
     this.send('control', encodeFrame({ type: 'HELLO', version: PROTOCOL_VERSION, device: this.o.device, firmware: this.o.firmware, schema: this.o.schema, spool: sp.spoolId, head: this.s.helloHead, acked: this.acked }, this.limits), 0);
@@ -353,6 +366,9 @@ export class DeviceCore {
       this.stats.ackedRecords += progress;
     }
     this.advanceAck();
+    const acked = (lo: number, hi: number) => hi <= this.acked || this.held.countIn(Math.max(lo, this.acked + 1), hi) === hi - Math.max(lo, this.acked + 1) + 1;
+    s.unacked.live.release(acked);
+    s.unacked.backlog.release(acked);
     this.pump(now, s);
   }
 
@@ -384,14 +400,15 @@ export class DeviceCore {
     const win = s.config.windowRecords;
     const wasIdle = this.inflight === 0;
     // Live first: the newest fixes must not wait.
-    for (let guard = 0; guard < 1000 && s.liveCursor <= limit && s.liveInflight < win; guard++) {
+    const room = (stream: DataStream) => s.unacked[stream].bytes < MAX_INFLIGHT_BYTES;
+    for (let guard = 0; guard < 1000 && s.liveCursor <= limit && s.liveInflight < win && room('live'); guard++) {
       const n = this.sendFrom(s, 'live', s.liveCursor, limit, win - s.liveInflight);
       s.liveCursor = n.next;
       s.liveInflight += n.sent;
       if (n.read === 0) break;
     }
     const backEnd = s.liveFrom - 1;
-    for (let guard = 0; guard < 1000 && s.backlogCursor <= backEnd && s.backlogInflight < win; guard++) {
+    for (let guard = 0; guard < 1000 && s.backlogCursor <= backEnd && s.backlogInflight < win && room('backlog'); guard++) {
       if (this.held.has(s.backlogCursor)) {
         s.backlogCursor = this.held.runEnd(s.backlogCursor) + 1;
         continue;
@@ -410,7 +427,7 @@ export class DeviceCore {
    * BATCH/GAP frames on `stream`. Seqs the spool does not have (holes) and seqs
    * the server holds are skipped and count as held.
    */
-  private sendFrom(s: Session, stream: 'live' | 'backlog', from: number, last: number, room: number): { next: number; sent: number; read: number } {
+  private sendFrom(s: Session, stream: DataStream, from: number, last: number, room: number): { next: number; sent: number; read: number } {
     const { batchRecords, batchBytes } = s.config;
     const entries = this.o.spool.read(from, Math.min(room, batchRecords * 4), batchBytes * 4);
     let cursor = from;
@@ -425,6 +442,7 @@ export class DeviceCore {
         ? encodeFrame({ type: 'PACKED', format: s.packer!.format, seqs: rangesOf(batch.map((e) => e.seq)), blob }, this.limits)
         : encodeFrame({ type: 'BATCH', entries: batch }, this.limits);
       this.send(stream, frame, batch.length);
+      s.unacked[stream].add(batch[0]!.seq, batch[batch.length - 1]!.seq, frame.length);
       this.stats.sentRecords += batch.length;
       sent += batch.length;
       batch = [];
@@ -438,7 +456,7 @@ export class DeviceCore {
       if (this.held.has(e.seq) || e.seq <= this.acked) continue;
       if (e.kind === 'gap') {
         flush();
-        this.sendGap(stream, e);
+        this.sendGap(s, stream, e);
         sent++;
         continue;
       }
@@ -461,9 +479,11 @@ export class DeviceCore {
     return { next: cursor, sent, read };
   }
 
-  private sendGap(stream: StreamName, e: SpoolEntryView): void {
+  private sendGap(s: Session, stream: DataStream, e: SpoolEntryView): void {
     const g: Gap = e.gap ?? { fromSeq: e.seq, toSeq: e.seq, fromTimeMs: e.timeMs, toTimeMs: e.timeMs, lost: 0 };
-    this.send(stream, encodeFrame({ ...g, type: 'GAP', seq: e.seq }, this.limits), 1);
+    const frame = encodeFrame({ ...g, type: 'GAP', seq: e.seq }, this.limits);
+    this.send(stream, frame, 1);
+    s.unacked[stream].add(e.seq, e.seq, frame.length);
     this.stats.sentRecords++;
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemSpool } from '../support/mem-spool.js';
 import { CloseCode } from '../../src/protocol/close-codes.js';
-import { DeviceCore, type DeviceOutput } from '../../src/protocol/device-core.js';
+import { DeviceCore, MAX_INFLIGHT_BYTES, type DeviceOutput } from '../../src/protocol/device-core.js';
 import { FrameType, type Frame, type PushedConfig } from '../../src/protocol/messages.js';
 import { decodePayload, encodeFrame } from '../../src/protocol/wire.js';
 import { encodeWire } from '../../src/protocol/frames-cbor.js';
@@ -249,13 +249,17 @@ describe('CLOSE, PONG and floods from a hostile server', () => {
       r.feed({ type: 'ACK', ranges });
     }
     expect(r.lastClose()).toBeUndefined();
-    // the 32k acked records freed their window slots and as many more went out
-    expect(r.sentRecords()).toBe(98_304);
-    expect(r.device.inflight).toBe(65_536);
+    // the 32k acked records freed their window slots; more went out, as far as the byte
+    // bound lets (frames with a seq still unacked stay counted: every frame here has one)
+    const sent = r.sentRecords();
+    expect(sent).toBeGreaterThan(65_536);
+    expect(r.device.inflight).toBe(sent - 32_768);
+    const bytes = r.outs.reduce((n, o) => n + (o.kind === 'send' && o.stream === 'backlog' ? o.bytes.length : 0), 0);
+    expect(bytes).toBeLessThanOrEqual(MAX_INFLIGHT_BYTES + 4 * 64 * 1024 + 4096);
     expect(r.spool.ackedSeq).toBe(0);
     // and one more ACK for a seq not sent still names it
-    r.feed({ type: 'ACK', ranges: [[98_305, 98_305]] });
-    expect(r.lastClose()).toMatchObject({ code: CloseCode.protocol, reason: 'ACK for seq 98305, never sent (backlog sent up to 98304)' });
+    r.feed({ type: 'ACK', ranges: [[sent + 1, sent + 1]] });
+    expect(r.lastClose()).toMatchObject({ code: CloseCode.protocol, reason: `ACK for seq ${sent + 1}, never sent (backlog sent up to ${sent})` });
   });
 
   it('a server that never sends WELCOME, or trickles one byte at a time, is closed as liveness after 15 s and retried', () => {
@@ -319,5 +323,31 @@ describe('CLOSE, PONG and floods from a hostile server', () => {
     expect(delays).toEqual([375, 750, 1500, 3000]);
     expect(r.spool.ackedSeq).toBe(0);
     expect(r.spool.entries.size).toBe(100);
+  });
+});
+
+describe('a server that never reads', () => {
+  const bytesSent = (r: Rig, stream: 'live' | 'backlog') => r.outs.reduce((n, o) => n + (o.kind === 'send' && o.stream === stream ? o.bytes.length : 0), 0);
+  /** What a pump may write past the bound: one spool read's worth of frames. */
+  const slack = 4 * 64 * 1024 + 4096;
+
+  it('holds at most MAX_INFLIGHT_BYTES per data stream in flight, whatever window it pushes; acks let more out', () => {
+    const r = new Rig(0);
+    for (let i = 0; i < 3000; i++) r.spool.append(new Uint8Array(4000).fill(i & 0xff), i);
+    r.online({ config: { batchRecords: 2048, batchBytes: 64 * 1024, windowRecords: 65_536 } });
+    const first = bytesSent(r, 'backlog');
+    // 3,000 records of 4 kB is 12 MB: a window of 65,536 records would let all of it out
+    expect(first).toBeGreaterThanOrEqual(MAX_INFLIGHT_BYTES);
+    expect(first).toBeLessThanOrEqual(MAX_INFLIGHT_BYTES + slack);
+    // the same holds for the live stream
+    for (let i = 0; i < 1000; i++) r.spool.append(new Uint8Array(4000), 10_000 + i);
+    r.apply(r.device.notify(r.now));
+    expect(bytesSent(r, 'live')).toBeLessThanOrEqual(MAX_INFLIGHT_BYTES + slack);
+    // an ACK of the first 200 records frees their frames: more backlog goes out, still bounded
+    const sent = r.sentRecords();
+    r.feed({ type: 'ACK', ranges: [[1, 200]] });
+    expect(r.sentRecords()).toBeGreaterThan(sent);
+    expect(bytesSent(r, 'backlog') - first).toBeLessThanOrEqual(200 * 4100 + slack);
+    expect(r.device.state).toBe('online');
   });
 });
