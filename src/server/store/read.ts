@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { COLUMN_NAMES, gapFromRow, POSITION_SELECT, positionFromRow, positionFromValues } from './columns.js';
+import { COLUMN_NAMES, gapFromRow, POSITION_SELECT, positionFromRow, positionItemFromValues } from './columns.js';
 import type { TrackItem, TrackOptions, VehicleSummary } from './query.js';
 import { mergeTrack } from './track.js';
 
@@ -59,7 +59,7 @@ export class SqliteReader {
     return mergeTrack(
       fromMs,
       opts,
-      (k, n) => (this.recPage.all(device, k.t, k.spool, k.seq, toMs, n) as unknown[][]).map((r) => ({ kind: 'position' as const, ...positionFromValues(r) })),
+      (k, n) => (this.recPage.all(device, k.t, k.spool, k.seq, toMs, n) as unknown[][]).map(positionItemFromValues),
       (k, n) => (this.gapPage.all(device, k.t, k.spool, k.seq, toMs, fromMs, n) as Row[]).map((r) => ({ kind: 'gap' as const, ...gapFromRow(r) })),
     );
   }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { gapFromRow, POSITION_SELECT, positionFromValues } from '../columns.js';
+import { gapFromRow, POSITION_SELECT, positionItemFromValues } from '../columns.js';
 import type { TrackItem, TrackOptions, VehicleSummary } from '../query.js';
 import { VEHICLE_SQL, vehicleFromRow } from '../read.js';
 import { mergeTrack } from '../track.js';
@@ -28,7 +28,7 @@ export class PgReader {
     return mergeTrack(
       fromMs,
       opts,
-      async (k, n) => ((await this.pool.query({ text: REC_PAGE, values: [device, k.t, k.spool, k.seq, toMs, n], rowMode: 'array' })).rows as unknown[][]).map((r) => ({ kind: 'position' as const, ...positionFromValues(r) })),
+      async (k, n) => ((await this.pool.query({ text: REC_PAGE, values: [device, k.t, k.spool, k.seq, toMs, n], rowMode: 'array' })).rows as unknown[][]).map(positionItemFromValues),
       async (k, n) => ((await this.pool.query(GAP_PAGE, [device, k.t, k.spool, k.seq, toMs, fromMs, n])).rows as Row[]).map((r) => ({ kind: 'gap' as const, ...gapFromRow(r) })),
     );
   }
