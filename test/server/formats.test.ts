@@ -4,6 +4,7 @@ import { CSV_COLUMNS } from '../../src/server/formats/csv.js';
 import { featureOf, featureText } from '../../src/server/formats/geojson.js';
 import { columnsFormat } from '../../src/server/formats/columns.js';
 import { iso } from '../../src/server/formats/chunks.js';
+import { decimalText } from '../../src/server/formats/decimal.js';
 import { formatTrack, TRACK_FORMATS, type TrackFormat } from '../../src/server/formats/index.js';
 import { decodeColumns, positionAt, type ColumnsDocument } from '../../src/server/formats/columns-decode.js';
 
@@ -124,6 +125,20 @@ describe('track formats', () => {
     let x = 12345;
     const random = Array.from({ length: 20_000 }, () => (x = (x * 1103515245 + 12345) % 2 ** 31) * 2000);
     for (const ms of [...edge, ...random, ...random.map((r) => r + 1)]) expect(iso(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it('decimalText() writes what String() does, for scaled values, values off the scale, and numbers JavaScript writes with an exponent', () => {
+    const edge = [0, -0, 1e-6, -1e-6, 1e-7, 5e-7, 0.1 + 0.2, 9.9999999, 99_999_999.99, -0.5, 40.3, 51.2345678, 1e15, 1e15 / 1e7, 2 ** 53, 1e21, 1.5e300, 5e-324, NaN, Infinity, -Infinity];
+    let x = 987654;
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 20_000; i++) {
+      const d = i % 10;
+      const m = Math.round((next() - 0.5) * 2 * 10 ** Math.floor(next() * 17));
+      edge.push(m / 10 ** d, m, next() * 10 ** (i % 12), (m / 10 ** d) * (1 + Number.EPSILON));
+    }
+    const wrong: string[] = [];
+    for (const v of edge) for (let d = 0; d <= 9; d++) if (decimalText(v, d) !== String(v)) wrong.push(`${String(v)} at ${d}: ${decimalText(v, d)}`);
+    expect(wrong).toEqual([]);
   });
 
   it('GeoJSON feature text is byte for byte what JSON.stringify makes of the feature object', () => {

@@ -1,5 +1,6 @@
 import type { GapRow, Position, TrackItem } from '../store/query.js';
 import { iso, type FormatSpec } from './chunks.js';
+import { decimalText } from './decimal.js';
 import type { GapProperties, PositionProperties } from '../http/documents.js';
 
 /**
@@ -82,13 +83,21 @@ class StringCache {
   }
 }
 
+/** A column stored as an integer over 10 ** d, as JSON (see decimalText). */
+const jdec = (v: number | null, d: number): string => (v === null ? 'null' : decimalText(v, d));
+
 /**
  * JSON.stringify(featureOf(item)) for a position, built as text: the same bytes
  * (tested), without an object per record and the generic serialiser's key walk.
+ * Each number is converted once (the coordinates appear twice), the scaled columns
+ * at the scale the wire carries them in (columnsOf()).
  */
 export function positionFeatureText(p: Position, devices = new StringCache(), spools = new StringCache()): string {
-  const geometry = p.lat !== null && p.lon !== null ? `{"type":"Point","coordinates":[${p.lon},${p.lat}${p.altM !== null ? `,${p.altM}` : ''}]}` : 'null';
-  return `{"type":"Feature","geometry":${geometry},"properties":{"kind":"position","device":${devices.get(p.device)},"spool":${spools.get(p.spool)},"seq":${p.seq},"time":"${iso(p.timeMs)}","received":"${iso(p.receivedMs)}","lat":${jnum(p.lat)},"lon":${jnum(p.lon)},"altM":${jnum(p.altM)},"speedMps":${jnum(p.speedMps)},"courseDeg":${jnum(p.courseDeg)},"mode":${jnum(p.mode)},"sats":${jnum(p.sats)},"hdop":${jnum(p.hdop)},"ignition":${jbool(p.ignition)},"batteryV":${jnum(p.batteryV)},"rpm":${jnum(p.rpm)},"coolantC":${jnum(p.coolantC)},"oilKpa":${jnum(p.oilKpa)},"fuelPct":${jnum(p.fuelPct)},"tyresKpa":${p.tyresKpa === null ? 'null' : `[${p.tyresKpa.map(jnum).join(',')}]`},"cabinC":${jnum(p.cabinC)},"humidityPct":${jnum(p.humidityPct)},"faults":${jnum(p.faults)},"fuelRateLh":${jnum(p.fuelRateLh)},"wheelSpeedMps":${jnum(p.wheelSpeedMps)},"fuelUsedL":${jnum(p.fuelUsedL)},"odometerKm":${jnum(p.odometerKm)},"engineH":${jnum(p.engineH)},"dtcs":${JSON.stringify(p.dtcs)},"vin":${JSON.stringify(p.vin)}}}`;
+  const lat = jdec(p.lat, 7);
+  const lon = jdec(p.lon, 7);
+  const alt = jdec(p.altM, 1);
+  const geometry = p.lat !== null && p.lon !== null ? `{"type":"Point","coordinates":[${lon},${lat}${p.altM !== null ? `,${alt}` : ''}]}` : 'null';
+  return `{"type":"Feature","geometry":${geometry},"properties":{"kind":"position","device":${devices.get(p.device)},"spool":${spools.get(p.spool)},"seq":${p.seq},"time":"${iso(p.timeMs)}","received":"${iso(p.receivedMs)}","lat":${lat},"lon":${lon},"altM":${alt},"speedMps":${jdec(p.speedMps, 2)},"courseDeg":${jdec(p.courseDeg, 2)},"mode":${jnum(p.mode)},"sats":${jnum(p.sats)},"hdop":${jdec(p.hdop, 2)},"ignition":${jbool(p.ignition)},"batteryV":${jdec(p.batteryV, 3)},"rpm":${jnum(p.rpm)},"coolantC":${jdec(p.coolantC, 1)},"oilKpa":${jnum(p.oilKpa)},"fuelPct":${jdec(p.fuelPct, 1)},"tyresKpa":${p.tyresKpa === null ? 'null' : `[${p.tyresKpa.map(jnum).join(',')}]`},"cabinC":${jdec(p.cabinC, 1)},"humidityPct":${jdec(p.humidityPct, 1)},"faults":${jnum(p.faults)},"fuelRateLh":${jdec(p.fuelRateLh, 3)},"wheelSpeedMps":${jdec(p.wheelSpeedMps, 2)},"fuelUsedL":${jdec(p.fuelUsedL, 1)},"odometerKm":${jdec(p.odometerKm, 3)},"engineH":${jnum(p.engineH)},"dtcs":${JSON.stringify(p.dtcs)},"vin":${JSON.stringify(p.vin)}}}`;
 }
 
 /** One item as GeoJSON Feature text. */
