@@ -22,8 +22,9 @@ function pos(seq: number, o: Partial<Position> = {}): TrackItem {
 function gap(seq: number, o: Partial<GapRow> = {}): TrackItem {
   return { kind: 'gap', device: 'truck-1', spool: 'aaaaaaaa', seq, fromSeq: seq - 3, toSeq: seq - 1, fromMs: T0 + (seq - 3) * 1000, toMs: T0 + (seq - 1) * 1000, lost: 3, reason: 'ring', receivedMs: T0 + seq * 1000, ...o };
 }
-async function* from(items: TrackItem[]): AsyncGenerator<TrackItem> {
-  yield* items;
+/** `items` as track pages of three (a document spans page boundaries). */
+async function* from(items: TrackItem[]): AsyncGenerator<TrackItem[]> {
+  for (let i = 0; i < items.length; i += 3) yield items.slice(i, i + 3);
 }
 async function text(format: TrackFormat, items: TrackItem[], chunkSize?: number): Promise<{ doc: string; chunks: number }> {
   let doc = '';

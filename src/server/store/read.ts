@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { COLUMN_NAMES, gapFromRow, POSITION_SELECT, positionFromRow, positionItemFromValues } from './columns.js';
-import type { TrackItem, TrackOptions, VehicleSummary } from './query.js';
-import { mergeTrack } from './track.js';
+import type { GapRow, Position, TrackItem, TrackOptions, VehicleSummary } from './query.js';
+import { mergeTrack, mergeTrackPages, type PageQuery } from './track.js';
 
 type Row = Record<string, unknown>;
 
@@ -56,11 +56,17 @@ export class SqliteReader {
   }
 
   track(device: string, fromMs: number, toMs: number, opts: TrackOptions = {}): AsyncGenerator<TrackItem> {
-    return mergeTrack(
-      fromMs,
-      opts,
+    return mergeTrack(fromMs, opts, ...this.pageQueries(device, fromMs, toMs));
+  }
+
+  trackPages(device: string, fromMs: number, toMs: number, opts: TrackOptions = {}): AsyncGenerator<TrackItem[]> {
+    return mergeTrackPages(fromMs, opts, ...this.pageQueries(device, fromMs, toMs));
+  }
+
+  private pageQueries(device: string, fromMs: number, toMs: number): [PageQuery<{ kind: 'position' } & Position>, PageQuery<{ kind: 'gap' } & GapRow>] {
+    return [
       (k, n) => (this.recPage.all(device, k.t, k.spool, k.seq, toMs, n) as unknown[][]).map(positionItemFromValues),
       (k, n) => (this.gapPage.all(device, k.t, k.spool, k.seq, toMs, fromMs, n) as Row[]).map((r) => ({ kind: 'gap' as const, ...gapFromRow(r) })),
-    );
+    ];
   }
 }
