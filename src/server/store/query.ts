@@ -120,7 +120,7 @@ export interface LinkEventsAnswer {
 }
 
 export interface TrackOptions {
-  /** Rows read per query (default 2000). */
+  /** Rows read per query (default 500 on SQLite, 2000 on PostgreSQL, where each page is a round trip). */
   pageRows?: number;
 }
 
