@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GapRow, Position, TrackItem } from '../../src/server/store/query.js';
 import { CSV_COLUMNS } from '../../src/server/formats/csv.js';
 import { featureOf, featureText } from '../../src/server/formats/geojson.js';
+import { FeatureTextCache } from '../../src/server/formats/geojson-text.js';
 import { columnsFormat } from '../../src/server/formats/columns.js';
 import { iso } from '../../src/server/formats/chunks.js';
 import { decimalText } from '../../src/server/formats/decimal.js';
@@ -145,6 +146,9 @@ describe('track formats', () => {
   it('GeoJSON feature text is byte for byte what JSON.stringify makes of the feature object', () => {
     const odd = pos(9, { device: 'tr"uck\\', lat: -0.0000001, lon: -179.9999999, speedMps: 0, tyresKpa: [], ignition: false, faults: 4294967295, dtcs: ['a"b\\c\u0001'], vin: '</script>"' });
     for (const item of [...TRACK, odd]) expect(featureText(item)).toBe(JSON.stringify(featureOf(item)));
+    // one cache through a document: values repeat, change, go null and come back
+    const cache = new FeatureTextCache();
+    for (const item of [...TRACK, odd, odd, ...TRACK, pos(10), pos(10, { batteryV: null }), pos(11)]) expect(featureText(item, cache)).toBe(JSON.stringify(featureOf(item)));
   });
 
   it('CSV: a header row, every row as many fields as the header, quoted text, gaps as rows of kind gap', async () => {
