@@ -63,7 +63,7 @@ export const exportCommand: Command = {
     try {
       if (!(await store.vehicle(values.vehicle))) throw new Error(`${dbLabel(values.db)}: no vehicle '${values.vehicle}' (see 'geostream server stats --db ${dbLabel(values.db)}')`);
       const out = values.out ? createWriteStream(values.out, { mode: 0o600 }) : io.stdout;
-      for await (const chunk of formatTrack(format, store.track(values.vehicle, fromMs, toMs), { device: values.vehicle })) await write(out, chunk);
+      for await (const chunk of formatTrack(format, store.trackPages(values.vehicle, fromMs, toMs), { device: values.vehicle })) await write(out, chunk);
       if (values.out) {
         const file = out as ReturnType<typeof createWriteStream>;
         file.end();

@@ -25,7 +25,7 @@ storeDay(store, 'truck-1');
 
 async function write(format: TrackFormat): Promise<string> {
   let s = '';
-  for await (const c of formatTrack(format, store.track('truck-1', T0, T0 + RECORDS * 1000), { device: 'truck-1' })) s += c;
+  for await (const c of formatTrack(format, store.trackPages('truck-1', T0, T0 + RECORDS * 1000), { device: 'truck-1' })) s += c;
   return s;
 }
 

@@ -2,7 +2,8 @@
 // in the same run:
 //  1. one vehicle's day at 1 Hz (86,400 rows) as GeoJSON through the real HTTP API
 //     (time to first byte, total) in a table of GS_BENCH_ROWS (default 10,000,000) rows,
-//     against the same query in a table holding only that day;
+//     against the same query in a table holding only that day; and the same document built
+//     without HTTP, the server's share of the total;
 //  2. everything inside a bounding box during one hour, written as SQL a user runs on the
 //     file (docs/DATA.md): the per-vehicle form that uses records_device_time, against the
 //     plain WHERE over the table;
@@ -31,6 +32,7 @@ import { TokenStore } from '../../src/server/http/tokens.js';
 import { silentLogger } from '../../src/base/log.js';
 import type { IngestStore } from '../../src/server/store/ingest.js';
 import { PgStore } from '../../src/server/store/pg/store.js';
+import { formatTrack } from '../../src/server/formats/index.js';
 import { pgUnavailable, startPgCluster } from '../support/pg-cluster.js';
 import { Outbox } from '../../src/server/forward/outbox.js';
 import { PgOutbox } from '../../src/server/forward/pg-outbox.js';
@@ -184,6 +186,25 @@ async function dayQuery(label: string, store: Store, runs = 3): Promise<number> 
   } finally {
     await srv.close();
   }
+}
+
+/**
+ * The day's GeoJSON built from the store without HTTP (no socket, no client): what of the
+ * HTTP total is the server's own reading and formatting, medians of `runs`.
+ */
+async function dayDocument(store: Store, runs = 3): Promise<void> {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let chars = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    chars = 0;
+    for await (const c of formatTrack('geojson', store.trackPages(TARGET, DAY0, DAY0 + DAY_S * 1000), { device: TARGET })) chars += c.length;
+    times.push(ms(t0));
+    cpu.push(cpuMs(c0));
+  }
+  console.log(`${TARGET}'s day as GeoJSON text straight from the store (no HTTP): ${(chars / 1e6).toFixed(1)} M chars in ${f1(median(times))} ms, CPU ${f1(median(cpu))} ms, medians of ${runs}`);
 }
 
 function timed<T>(runs: number, f: () => T): { ms: number; first: number; out: T } {
@@ -395,6 +416,7 @@ async function main(): Promise<void> {
   try {
     const base = await dayQuery('baseline, table of one day (86,400 rows)', smallStore);
     const t = await dayQuery(`table of ${(g.rows / 1e6).toFixed(1)} M rows`, bigStore);
+    await dayDocument(bigStore);
     console.log(`one vehicle's day: ${(g.rows / 1e6).toFixed(1)} M-row table takes ${ratio(t, base)} the one-day table's time (target: under 1 s total: ${t < 1000 ? 'met' : `missed at load average ${loadavg()[0]!.toFixed(1)}`})`);
     bboxQuery(bigStore.db);
     await latestQuery(bigStore);

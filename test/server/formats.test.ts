@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { GapRow, Position, TrackItem } from '../../src/server/store/query.js';
 import { CSV_COLUMNS } from '../../src/server/formats/csv.js';
 import { featureOf, featureText } from '../../src/server/formats/geojson.js';
+import { FeatureTextCache } from '../../src/server/formats/geojson-text.js';
 import { columnsFormat } from '../../src/server/formats/columns.js';
 import { iso } from '../../src/server/formats/chunks.js';
+import { decimalText } from '../../src/server/formats/decimal.js';
 import { formatTrack, TRACK_FORMATS, type TrackFormat } from '../../src/server/formats/index.js';
 import { decodeColumns, positionAt, type ColumnsDocument } from '../../src/server/formats/columns-decode.js';
 
@@ -21,8 +23,9 @@ function pos(seq: number, o: Partial<Position> = {}): TrackItem {
 function gap(seq: number, o: Partial<GapRow> = {}): TrackItem {
   return { kind: 'gap', device: 'truck-1', spool: 'aaaaaaaa', seq, fromSeq: seq - 3, toSeq: seq - 1, fromMs: T0 + (seq - 3) * 1000, toMs: T0 + (seq - 1) * 1000, lost: 3, reason: 'ring', receivedMs: T0 + seq * 1000, ...o };
 }
-async function* from(items: TrackItem[]): AsyncGenerator<TrackItem> {
-  yield* items;
+/** `items` as track pages of three (a document spans page boundaries). */
+async function* from(items: TrackItem[]): AsyncGenerator<TrackItem[]> {
+  for (let i = 0; i < items.length; i += 3) yield items.slice(i, i + 3);
 }
 async function text(format: TrackFormat, items: TrackItem[], chunkSize?: number): Promise<{ doc: string; chunks: number }> {
   let doc = '';
@@ -126,9 +129,26 @@ describe('track formats', () => {
     for (const ms of [...edge, ...random, ...random.map((r) => r + 1)]) expect(iso(ms)).toBe(new Date(ms).toISOString());
   });
 
+  it('decimalText() writes what String() does, for scaled values, values off the scale, and numbers JavaScript writes with an exponent', () => {
+    const edge = [0, -0, 1e-6, -1e-6, 1e-7, 5e-7, 0.1 + 0.2, 9.9999999, 99_999_999.99, -0.5, 40.3, 51.2345678, 1e15, 1e15 / 1e7, 2 ** 53, 1e21, 1.5e300, 5e-324, NaN, Infinity, -Infinity];
+    let x = 987654;
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 20_000; i++) {
+      const d = i % 10;
+      const m = Math.round((next() - 0.5) * 2 * 10 ** Math.floor(next() * 17));
+      edge.push(m / 10 ** d, m, next() * 10 ** (i % 12), (m / 10 ** d) * (1 + Number.EPSILON));
+    }
+    const wrong: string[] = [];
+    for (const v of edge) for (let d = 0; d <= 9; d++) if (decimalText(v, d) !== String(v)) wrong.push(`${String(v)} at ${d}: ${decimalText(v, d)}`);
+    expect(wrong).toEqual([]);
+  });
+
   it('GeoJSON feature text is byte for byte what JSON.stringify makes of the feature object', () => {
     const odd = pos(9, { device: 'tr"uck\\', lat: -0.0000001, lon: -179.9999999, speedMps: 0, tyresKpa: [], ignition: false, faults: 4294967295, dtcs: ['a"b\\c\u0001'], vin: '</script>"' });
     for (const item of [...TRACK, odd]) expect(featureText(item)).toBe(JSON.stringify(featureOf(item)));
+    // one cache through a document: values repeat, change, go null and come back
+    const cache = new FeatureTextCache();
+    for (const item of [...TRACK, odd, odd, ...TRACK, pos(10), pos(10, { batteryV: null }), pos(11)]) expect(featureText(item, cache)).toBe(JSON.stringify(featureOf(item)));
   });
 
   it('CSV: a header row, every row as many fields as the header, quoted text, gaps as rows of kind gap', async () => {

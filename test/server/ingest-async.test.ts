@@ -82,6 +82,9 @@ class LateStore implements IngestStore {
   track(device: string, fromMs: number, toMs: number, opts?: TrackOptions) {
     return this.inner.track(device, fromMs, toMs, opts);
   }
+  trackPages(device: string, fromMs: number, toMs: number, opts?: TrackOptions) {
+    return this.inner.trackPages(device, fromMs, toMs, opts);
+  }
   linkEvents(device: string, fromMs: number, toMs: number, limit: number) {
     return this.inner.linkEvents(device, fromMs, toMs, limit);
   }

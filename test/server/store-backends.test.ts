@@ -19,8 +19,8 @@ const gnss = (seq: number, timeMs: number, over: Partial<TelemetryRecord> = {}):
 const entry = (r: TelemetryRecord) => ({ seq: r.seq, timeMs: r.timeMs, payload: encodeRecord(r) });
 const rec = (seq: number) => ({ seq, timeMs: 1_600_000_000_000 + seq * 1000, payload: Uint8Array.of(seq & 0xff, 1, 2) });
 
-async function collect(it: AsyncIterable<TrackItem>): Promise<TrackItem[]> {
-  const out: TrackItem[] = [];
+async function collect<T = TrackItem>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
 }
@@ -148,6 +148,10 @@ describe.each(backends.map((b) => [backendTitle(b), b] as [string, Backend]))('i
     expect((await collect(s.track('truck-1', T0 + 2000, T0 + 4000, { pageRows: 1 }))).map((x) => x.seq)).toEqual([2, 3]);
     expect((await collect(s.track('truck-1', T0 + 7000, T0 + 12_000))).map((x) => x.kind)).toEqual(['gap', 'position']);
     expect(await collect(s.track('nobody', T0, T0 + 60_000))).toEqual([]);
+    const pages = await collect(s.trackPages('truck-1', T0, T0 + 60_000, { pageRows: 3 }));
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+    expect(pages.flat()).toEqual(all);
+    expect(await collect(s.trackPages('nobody', T0, T0 + 60_000))).toEqual([]);
     await s.close();
   });
 

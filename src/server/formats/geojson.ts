@@ -1,5 +1,6 @@
 import type { GapRow, Position, TrackItem } from '../store/query.js';
 import { iso, type FormatSpec } from './chunks.js';
+import { FeatureTextCache, positionFeatureText } from './geojson-text.js';
 import type { GapProperties, PositionProperties } from '../http/documents.js';
 
 /**
@@ -66,34 +67,9 @@ export function featureOf(item: TrackItem): Record<string, unknown> {
   return { type: 'Feature', geometry, properties: positionProperties(item) };
 }
 
-const jnum = (v: number | null): string => (v === null ? 'null' : String(v));
-const jbool = (v: boolean | null): string => (v === null ? 'null' : v ? 'true' : 'false');
-
-/** Serialised strings of the last device/spool seen (a track repeats the same two). */
-class StringCache {
-  private k = '';
-  private v = '""';
-  get(s: string): string {
-    if (s !== this.k) {
-      this.k = s;
-      this.v = JSON.stringify(s);
-    }
-    return this.v;
-  }
-}
-
-/**
- * JSON.stringify(featureOf(item)) for a position, built as text: the same bytes
- * (tested), without an object per record and the generic serialiser's key walk.
- */
-export function positionFeatureText(p: Position, devices = new StringCache(), spools = new StringCache()): string {
-  const geometry = p.lat !== null && p.lon !== null ? `{"type":"Point","coordinates":[${p.lon},${p.lat}${p.altM !== null ? `,${p.altM}` : ''}]}` : 'null';
-  return `{"type":"Feature","geometry":${geometry},"properties":{"kind":"position","device":${devices.get(p.device)},"spool":${spools.get(p.spool)},"seq":${p.seq},"time":"${iso(p.timeMs)}","received":"${iso(p.receivedMs)}","lat":${jnum(p.lat)},"lon":${jnum(p.lon)},"altM":${jnum(p.altM)},"speedMps":${jnum(p.speedMps)},"courseDeg":${jnum(p.courseDeg)},"mode":${jnum(p.mode)},"sats":${jnum(p.sats)},"hdop":${jnum(p.hdop)},"ignition":${jbool(p.ignition)},"batteryV":${jnum(p.batteryV)},"rpm":${jnum(p.rpm)},"coolantC":${jnum(p.coolantC)},"oilKpa":${jnum(p.oilKpa)},"fuelPct":${jnum(p.fuelPct)},"tyresKpa":${p.tyresKpa === null ? 'null' : `[${p.tyresKpa.map(jnum).join(',')}]`},"cabinC":${jnum(p.cabinC)},"humidityPct":${jnum(p.humidityPct)},"faults":${jnum(p.faults)},"fuelRateLh":${jnum(p.fuelRateLh)},"wheelSpeedMps":${jnum(p.wheelSpeedMps)},"fuelUsedL":${jnum(p.fuelUsedL)},"odometerKm":${jnum(p.odometerKm)},"engineH":${jnum(p.engineH)},"dtcs":${JSON.stringify(p.dtcs)},"vin":${JSON.stringify(p.vin)}}}`;
-}
-
 /** One item as GeoJSON Feature text. */
-export function featureText(item: TrackItem, devices?: StringCache, spools?: StringCache): string {
-  return item.kind === 'gap' ? JSON.stringify(featureOf(item)) : positionFeatureText(item, devices, spools);
+export function featureText(item: TrackItem, cache?: FeatureTextCache): string {
+  return item.kind === 'gap' ? JSON.stringify(featureOf(item)) : positionFeatureText(item, cache);
 }
 
 export const geojson: FormatSpec = {
@@ -101,11 +77,10 @@ export const geojson: FormatSpec = {
   extension: 'geojson',
   encoder() {
     let n = 0;
-    const devices = new StringCache();
-    const spools = new StringCache();
+    const cache = new FeatureTextCache();
     return {
       head: () => '{"type":"FeatureCollection","features":[\n',
-      item: (item) => `${n++ ? ',\n' : ''}${featureText(item, devices, spools)}`,
+      item: (item) => `${n++ ? ',\n' : ''}${featureText(item, cache)}`,
       tail: () => '\n]}\n',
     };
   },

@@ -17,18 +17,20 @@ export function isTrackFormat(s: string): s is TrackFormat {
 }
 
 /**
- * The whole document for `items` (time order) as text chunks of about 64 KiB:
- * one item is held at a time, so memory stays flat however long the track.
+ * The whole document for `pages` of items (time order) as text chunks of about 64 KiB:
+ * one page is held at a time, so memory stays flat however long the track.
  */
-export async function* formatTrack(format: TrackFormat, items: AsyncIterable<TrackItem>, meta: { device: string }, chunkSize?: number): AsyncGenerator<string> {
+export async function* formatTrack(format: TrackFormat, pages: AsyncIterable<readonly TrackItem[]>, meta: { device: string }, chunkSize?: number): AsyncGenerator<string> {
   const spec: FormatSpec = FORMATS[format];
   const enc = spec.encoder(meta);
   const chunks = new Chunker(chunkSize);
   const head = chunks.push(enc.head());
   if (head !== null) yield head;
-  for await (const item of items) {
-    const full = chunks.push(enc.item(item));
-    if (full !== null) yield full;
+  for await (const page of pages) {
+    for (const item of page) {
+      const full = chunks.push(enc.item(item));
+      if (full !== null) yield full;
+    }
   }
   const last = chunks.push(enc.tail());
   yield last ?? chunks.take();

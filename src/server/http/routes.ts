@@ -157,8 +157,8 @@ export const ROUTES: readonly Route[] = [
       const range = parseRange(q, c.api.clock(), { defaultMs: DAY, maxDays: c.api.limits.maxRangeDays });
       const id = await knownVehicle(c);
       await limited(c, async () => {
-        const items = c.api.queries.track(id, range.fromMs, range.toMs);
-        await streamText(c.res, 200, FORMATS[format].contentType, formatTrack(format, items, { device: id }));
+        const pages = c.api.queries.trackPages(id, range.fromMs, range.toMs);
+        await streamText(c.res, 200, FORMATS[format].contentType, formatTrack(format, pages, { device: id }));
       });
     },
   },

@@ -120,7 +120,7 @@ export interface LinkEventsAnswer {
 }
 
 export interface TrackOptions {
-  /** Rows read per query (default 2000). */
+  /** Rows read per query (default 500 on SQLite, 2000 on PostgreSQL, where each page is a round trip). */
   pageRows?: number;
 }
 
@@ -136,6 +136,8 @@ export interface StoreQueries {
    * keyset pages so memory stays flat however long the range. Stop early with `break`.
    */
   track(device: string, fromMs: number, toMs: number, opts?: TrackOptions): AsyncIterable<TrackItem>;
+  /** track() a page of items at a time (each at most `pageRows`, none empty), for consumers that take a page at once. */
+  trackPages(device: string, fromMs: number, toMs: number, opts?: TrackOptions): AsyncIterable<readonly TrackItem[]>;
   /**
    * `listener` is called after each COMMIT (before its ACKs go out) with what that COMMIT
    * newly stored (no duplicates), every device, in commit order. It must not block; what

@@ -154,6 +154,10 @@ export class Store extends QueuedStore implements IngestStore {
     return this.reader.track(device, fromMs, toMs, opts);
   }
 
+  trackPages(device: string, fromMs: number, toMs: number, opts?: TrackOptions): AsyncIterable<readonly TrackItem[]> {
+    return this.reader.trackPages(device, fromMs, toMs, opts);
+  }
+
   linkEvents(device: string, fromMs: number, toMs: number, limit: number): Promise<LinkEventsAnswer> {
     return Promise.resolve(this.events.read(device, fromMs, toMs, limit));
   }

@@ -17,32 +17,38 @@ type GapItem = { kind: 'gap' } & GapRow;
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /**
- * A vehicle's positions and gaps in time order, merged from two keyset-paged queries;
- * a position sorts before a gap that starts at the same ms (the gap covers what
- * follows). Memory holds one page of each; the event loop runs between pages.
+ * A vehicle's positions and gaps in time order, merged from two keyset-paged queries,
+ * in pages of at most `pageRows` items; a position sorts before a gap that starts at
+ * the same ms (the gap covers what follows). Memory holds one page of each query and
+ * the page being handed out; the event loop runs between pages.
  */
-export async function* mergeTrack(fromMs: number, opts: TrackOptions, recs: PageQuery<Pos>, gaps: PageQuery<GapItem>): AsyncGenerator<TrackItem> {
+export async function* mergeTrackPages(fromMs: number, opts: TrackOptions, recs: PageQuery<Pos>, gaps: PageQuery<GapItem>): AsyncGenerator<TrackItem[]> {
   const n = Math.max(1, Math.min(100_000, opts.pageRows ?? 2000));
   const rp = pager(recs, n, fromMs, (p) => p.timeMs);
   const gp = pager(gaps, n, Number.MIN_SAFE_INTEGER, (g) => g.fromMs);
   let r = await rp.next();
   let g = await gp.next();
-  let since = 0;
   while (r || g) {
-    const takeRec = r !== null && (g === null || r.timeMs <= g.fromMs);
-    yield takeRec ? r! : g!;
-    if (takeRec) {
-      const x = rp.next();
-      r = x instanceof Promise ? await x : x;
-    } else {
-      const x = gp.next();
-      g = x instanceof Promise ? await x : x;
+    const page: TrackItem[] = [];
+    while ((r || g) && page.length < n) {
+      if (r !== null && (g === null || r.timeMs <= g.fromMs)) {
+        page.push(r);
+        const x = rp.next();
+        r = x instanceof Promise ? await x : x;
+      } else {
+        page.push(g!);
+        const x = gp.next();
+        g = x instanceof Promise ? await x : x;
+      }
     }
-    if (++since >= n) {
-      since = 0;
-      await yieldToLoop();
-    }
+    yield page;
+    if (r || g) await yieldToLoop();
   }
+}
+
+/** mergeTrackPages() item by item. */
+export async function* mergeTrack(fromMs: number, opts: TrackOptions, recs: PageQuery<Pos>, gaps: PageQuery<GapItem>): AsyncGenerator<TrackItem> {
+  for await (const page of mergeTrackPages(fromMs, opts, recs, gaps)) yield* page;
 }
 
 /**

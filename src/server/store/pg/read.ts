@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { gapFromRow, POSITION_SELECT, positionFromValues } from '../columns.js';
-import type { TrackItem, TrackOptions, VehicleSummary } from '../query.js';
+import { gapFromRow, POSITION_SELECT, positionItemFromValues } from '../columns.js';
+import type { GapRow, Position, TrackItem, TrackOptions, VehicleSummary } from '../query.js';
 import { VEHICLE_SQL, vehicleFromRow } from '../read.js';
-import { mergeTrack } from '../track.js';
+import { mergeTrack, mergeTrackPages, type PageQuery } from '../track.js';
 
 type Row = Record<string, unknown>;
 
@@ -25,11 +25,17 @@ export class PgReader {
   }
 
   track(device: string, fromMs: number, toMs: number, opts: TrackOptions = {}): AsyncGenerator<TrackItem> {
-    return mergeTrack(
-      fromMs,
-      opts,
-      async (k, n) => ((await this.pool.query({ text: REC_PAGE, values: [device, k.t, k.spool, k.seq, toMs, n], rowMode: 'array' })).rows as unknown[][]).map((r) => ({ kind: 'position' as const, ...positionFromValues(r) })),
+    return mergeTrack(fromMs, opts, ...this.pageQueries(device, fromMs, toMs));
+  }
+
+  trackPages(device: string, fromMs: number, toMs: number, opts: TrackOptions = {}): AsyncGenerator<TrackItem[]> {
+    return mergeTrackPages(fromMs, opts, ...this.pageQueries(device, fromMs, toMs));
+  }
+
+  private pageQueries(device: string, fromMs: number, toMs: number): [PageQuery<{ kind: 'position' } & Position>, PageQuery<{ kind: 'gap' } & GapRow>] {
+    return [
+      async (k, n) => ((await this.pool.query({ text: REC_PAGE, values: [device, k.t, k.spool, k.seq, toMs, n], rowMode: 'array' })).rows as unknown[][]).map(positionItemFromValues),
       async (k, n) => ((await this.pool.query(GAP_PAGE, [device, k.t, k.spool, k.seq, toMs, fromMs, n])).rows as Row[]).map((r) => ({ kind: 'gap' as const, ...gapFromRow(r) })),
-    );
+    ];
   }
 }
