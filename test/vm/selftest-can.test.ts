@@ -33,7 +33,9 @@ describe('selftest CAN row on a real kernel (VM, vcan0)', () => {
   });
 
   it('up but silent: WARN', () => {
-    expect(got.quiet!.row).toMatchObject({ status: 'WARN', summary: 'vcan0: no frames in 1 s' });
+    // the listening window as measured: 1 s, or a little more on a slow (emulated) VM
+    expect(got.quiet!.row.status).toBe('WARN');
+    expect(got.quiet!.row.summary).toMatch(/^vcan0: no frames in \d+(\.\d)? s$/);
   });
 
   it('the truck capture played on the bus: PASS naming the engine groups heard', () => {
