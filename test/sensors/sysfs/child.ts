@@ -27,13 +27,14 @@ for (const [label, base, n] of chips) {
 execFileSync('mkfifo', [join(root, 'export'), join(root, 'unexport')]);
 writeFileSync(journal, '');
 const daemon = spawn('python3', [join(import.meta.dirname, 'export-daemon.py'), root, journal], { stdio: 'inherit' });
-for (let i = 0; i < 200 && !readFileSync(journal, 'utf8').includes('ready'); i++) execFileSync('sleep', ['0.01']);
+for (const deadline = Date.now() + 10_000; !readFileSync(journal, 'utf8').includes('ready') && Date.now() < deadline; ) execFileSync('sleep', ['0.01']);
 
 const out: Record<string, unknown> = {};
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
 /** The daemon removes gpioN/ just after reading unexport (the kernel does it before write() returns). */
 const gone = (p: string): boolean => {
-  for (let i = 0; i < 100 && existsSync(join(root, p)); i++) execFileSync('sleep', ['0.01']);
+  const deadline = Date.now() + 10_000;
+  while (existsSync(join(root, p)) && Date.now() < deadline) execFileSync('sleep', ['0.01']);
   return !existsSync(join(root, p));
 };
 try {
