@@ -88,7 +88,14 @@ export class DeviceLink {
     return this.core.state;
   }
   get stats() {
-    return { ...this.core.stats, inflight: this.core.inflight, buffered: this.core.buffered };
+    return { ...this.core.stats, inflight: this.core.inflight, buffered: this.buffered() };
+  }
+
+  /** Bytes the transport holds per data stream now: sends queued here plus what the stream buffers. */
+  buffered(): Record<DataStream, number> {
+    const l = this.cur;
+    const count = (k: DataStream) => (l ? l.queued[k] + (l.opened[k]?.bufferedBytes ?? 0) : 0);
+    return { live: count('live'), backlog: count('backlog') };
   }
 
   start(): void {
@@ -211,15 +218,11 @@ export class DeviceLink {
     }
   }
 
-  /**
-   * Tells the core what the transport holds per data stream: sends still queued here
-   * plus what the stream's engine buffers (DeviceCore stops writing at its bound).
-   */
+  /** Tells the core what the transport holds per data stream (it stops writing at its bound). */
   private reportBuffered(): void {
     const l = this.cur;
     if (!l || this.stopped) return;
-    const count = (k: DataStream) => l.queued[k] + (l.opened[k]?.bufferedBytes ?? 0);
-    this.apply(this.core.transportBuffered(this.o.clock.now(), l.gen, { live: count('live'), backlog: count('backlog') }));
+    this.apply(this.core.transportBuffered(this.o.clock.now(), l.gen, this.buffered()));
   }
 
   private send(gen: number, stream: StreamName, bytes: Uint8Array): void {
