@@ -222,7 +222,8 @@ export class DeviceLink {
   private reportBuffered(): void {
     const l = this.cur;
     if (!l || this.stopped) return;
-    this.apply(this.core.transportBuffered(this.o.clock.now(), l.gen, this.buffered()));
+    const outs = this.core.transportBuffered(this.o.clock.now(), l.gen, this.buffered());
+    if (outs.length) this.apply(outs);
   }
 
   private send(gen: number, stream: StreamName, bytes: Uint8Array): void {

@@ -36,7 +36,7 @@ describe.each(availableEngines())('a server that ACKs what the device wrote and 
     for (let i = 0; i < RECORDS; i++) spool.append(new Uint8Array(RECORD_BYTES).fill(i & 0xff), 1_600_000_000_000 + i * 1000);
     let link: DeviceLink | null = null;
     const server = await startUnreadServer(engineName, serverTls(fleet.ca, 'localhost'), () => link?.stats.sentRecords ?? 0);
-    const rss0 = process.memoryUsage().rss;
+    const mem0 = process.memoryUsage();
     link = new DeviceLink({ engine: createEngine(engineName), spool, server: server.server.address, serverName: 'localhost', tls: deviceTls(fleet.ca, 'truck-1'), clock: systemClock, log: silentLogger(), device: 'truck-1' });
     try {
       link.start();
@@ -50,10 +50,10 @@ describe.each(availableEngines())('a server that ACKs what the device wrote and 
       };
       const acks = server.acks;
       await waitFor(() => (sample(), server.acks >= acks + 50), 30_000, '50 more ACKs from the server');
-      const rss = process.memoryUsage().rss;
+      const mem = process.memoryUsage();
       console.log(
         `${engineName}: ${RECORDS} records (${mb(RECORDS * RECORD_BYTES)} MiB) spooled; device wrote ${peak.sent} records (${mb(peak.sent * RECORD_BYTES)} MiB of payload), all acked by the server; ` +
-          `bytes in the device's transport: peak ${peak.buffered} (${mb(peak.buffered)} MiB), bound ${MAX_INFLIGHT_BYTES}; process RSS ${mb(rss0)} -> ${mb(rss)} MiB`,
+          `bytes in the device's transport: peak ${peak.buffered} (${mb(peak.buffered)} MiB), bound ${MAX_INFLIGHT_BYTES}; this process (device and server) RSS ${mb(mem0.rss)} -> ${mb(mem.rss)} MiB, ArrayBuffers ${mb(mem0.arrayBuffers)} -> ${mb(mem.arrayBuffers)} MiB`,
       );
       expect(l.state).toBe('online');
       expect(l.stats.inflight).toBe(0); // the protocol's own count is no bound here
