@@ -14,14 +14,15 @@ import { clean } from '../base/log-summary.js';
 
 /**
  * Device side of geostream/1.0, sans-IO: fed connection events, control-stream
- * bytes and the time; returns what to do (connect, send bytes on a stream, close,
+ * bytes, the transport's buffered byte count per data stream and the time; returns what to do (connect, send bytes on a stream, close,
  * ack the spool) as a list of outputs. No sockets, timers, randomness or clock
  * reads of its own: the caller (src/link/device.ts) owns those.
  *
  * A connection goes: connecting -> hello (HELLO sent) -> online (WELCOME read).
  * Online, records committed before WELCOME go on the backlog stream oldest first,
  * records committed after it on the live stream, each stream with its own window
- * of unacked records so a fresh fix never waits behind hours of backlog.
+ * of unacked records so a fresh fix never waits behind hours of backlog, and
+ * with at most MAX_INFLIGHT_BYTES unacked or in the transport.
  * Every connection carries a generation number; events of older ones are ignored.
  */
 export type DevicePhase = 'idle' | 'backoff' | 'connecting' | 'hello' | 'online' | 'stopped';
