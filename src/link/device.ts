@@ -3,7 +3,7 @@ import { clean } from '../base/log-summary.js';
 import type { StatusBoard } from '../base/status-board.js';
 import type { Clock } from '../base/clock.js';
 import { closeLabel } from '../protocol/close-codes.js';
-import { DeviceCore, type DeviceOutput, type StreamName } from '../protocol/device-core.js';
+import { DeviceCore, type DataStream, type DeviceOutput, type StreamName } from '../protocol/device-core.js';
 import { ALPN } from '../protocol/messages.js';
 import type { SpoolView } from '../protocol/spool-view.js';
 import type { RecordPacker } from '../protocol/packing.js';
@@ -47,7 +47,11 @@ interface Live {
   gen: number;
   conn: QuicConnection;
   control: QuicStream;
-  uni: Partial<Record<'live' | 'backlog', Promise<QuicStream>>>;
+  uni: Partial<Record<DataStream, Promise<QuicStream>>>;
+  /** Each data stream once open, for its buffered byte count. */
+  opened: Partial<Record<DataStream, QuicStream>>;
+  /** Bytes of sends waiting in the chain, not yet handed to the stream's write(). */
+  queued: Record<DataStream, number>;
   chains: Record<StreamName, Promise<void>>;
 }
 
@@ -84,7 +88,14 @@ export class DeviceLink {
     return this.core.state;
   }
   get stats() {
-    return { ...this.core.stats, inflight: this.core.inflight };
+    return { ...this.core.stats, inflight: this.core.inflight, buffered: this.buffered() };
+  }
+
+  /** Bytes the transport holds per data stream now: sends queued here plus what the stream buffers. */
+  buffered(): Record<DataStream, number> {
+    const l = this.cur;
+    const count = (k: DataStream) => (l ? l.queued[k] + (l.opened[k]?.bufferedBytes ?? 0) : 0);
+    return { live: count('live'), backlog: count('backlog') };
   }
 
   start(): void {
@@ -93,7 +104,9 @@ export class DeviceLink {
 
   /** New records were committed to the spool. */
   notify(): void {
-    if (!this.stopped) this.apply(this.core.notify(this.o.clock.now()));
+    if (this.stopped) return;
+    this.reportBuffered();
+    this.apply(this.core.notify(this.o.clock.now()));
   }
 
   /** Closes the connection (orderly) and stops reconnecting. */
@@ -177,7 +190,7 @@ export class DeviceLink {
       this.apply(this.core.connectFailed(o.clock.now(), gen, `opening the control stream failed: ${(err as Error).message}`));
       return;
     }
-    const live: Live = { gen, conn, control, uni: {}, chains: { control: Promise.resolve(), live: Promise.resolve(), backlog: Promise.resolve() } };
+    const live: Live = { gen, conn, control, uni: {}, opened: {}, queued: { live: 0, backlog: 0 }, chains: { control: Promise.resolve(), live: Promise.resolve(), backlog: Promise.resolve() } };
     this.cur = live;
     conn.on('close', (info) => {
       if (this.cur === live) this.cur = null;
@@ -197,6 +210,7 @@ export class DeviceLink {
     try {
       for await (const chunk of l.control) {
         if (this.stopped) return;
+        this.reportBuffered();
         this.apply(this.core.control(this.o.clock.now(), l.gen, chunk));
       }
     } catch {
@@ -204,19 +218,35 @@ export class DeviceLink {
     }
   }
 
+  /** Tells the core what the transport holds per data stream (it stops writing at its bound). */
+  private reportBuffered(): void {
+    const l = this.cur;
+    if (!l || this.stopped) return;
+    const outs = this.core.transportBuffered(this.o.clock.now(), l.gen, this.buffered());
+    if (outs.length) this.apply(outs);
+  }
+
   private send(gen: number, stream: StreamName, bytes: Uint8Array): void {
     const l = this.cur;
     if (!l || l.gen !== gen) return;
-    const target = (): Promise<QuicStream> => {
-      if (stream === 'control') return Promise.resolve(l.control);
-      return (l.uni[stream] ??= l.conn.openStream('uni'));
-    };
+    if (stream === 'control') {
+      l.chains.control = l.chains.control.then(() => l.control.write(bytes)).catch((err: unknown) => this.writeFailed(l, stream, err));
+      return;
+    }
+    l.queued[stream] += bytes.length;
     l.chains[stream] = l.chains[stream]
-      .then(async () => (await target()).write(bytes))
-      .catch((err: unknown) => {
-        // A failed write means the connection is going; its close event resumes later.
-        if (this.cur === l) this.o.log.debug(`write on ${stream} stream failed: ${(err as Error).message}`);
-      });
+      .then(async () => {
+        const st = (l.opened[stream] ??= await (l.uni[stream] ??= l.conn.openStream('uni')));
+        l.queued[stream] -= bytes.length;
+        await st.write(bytes);
+        if (this.cur === l) this.reportBuffered();
+      })
+      .catch((err: unknown) => this.writeFailed(l, stream, err));
+  }
+
+  private writeFailed(l: Live, stream: StreamName, err: unknown): void {
+    // A failed write means the connection is going; its close event resumes later.
+    if (this.cur === l) this.o.log.debug(`write on ${stream} stream failed: ${(err as Error).message}`);
   }
 
   private closeConn(gen: number, code: number, reason: string): void {

@@ -14,14 +14,15 @@ import { clean } from '../base/log-summary.js';
 
 /**
  * Device side of geostream/1.0, sans-IO: fed connection events, control-stream
- * bytes and the time; returns what to do (connect, send bytes on a stream, close,
+ * bytes, the transport's buffered byte count per data stream and the time; returns what to do (connect, send bytes on a stream, close,
  * ack the spool) as a list of outputs. No sockets, timers, randomness or clock
  * reads of its own: the caller (src/link/device.ts) owns those.
  *
  * A connection goes: connecting -> hello (HELLO sent) -> online (WELCOME read).
  * Online, records committed before WELCOME go on the backlog stream oldest first,
  * records committed after it on the live stream, each stream with its own window
- * of unacked records so a fresh fix never waits behind hours of backlog.
+ * of unacked records so a fresh fix never waits behind hours of backlog, and
+ * with at most MAX_INFLIGHT_BYTES unacked or in the transport.
  * Every connection carries a generation number; events of older ones are ignored.
  */
 export type DevicePhase = 'idle' | 'backoff' | 'connecting' | 'hello' | 'online' | 'stopped';
@@ -89,14 +90,21 @@ interface Session {
   packer: RecordPacker | null;
   /** Bytes written on each data stream and not acked (bounded by MAX_INFLIGHT_BYTES). */
   unacked: Record<DataStream, InflightBytes>;
+  /**
+   * Bytes the transport holds for each data stream: the shell's last count plus the
+   * frames sent since (bounded by MAX_INFLIGHT_BYTES whatever the ACKs say).
+   */
+  buffered: Record<DataStream, number>;
 }
 
-type DataStream = Exclude<StreamName, 'control'>;
+export type DataStream = Exclude<StreamName, 'control'>;
 
 /**
  * Bytes in flight per data stream, whatever window the server pushed: a server that
  * never reads holds this much of the device's memory in the transport, not
  * window x record size (up to 256 MB). 2 MiB per round trip is over 50 Mbit/s at 300 ms.
+ * It bounds both the bytes not acked by the protocol and the bytes the transport still
+ * buffers (a server may ACK records its QUIC stack has not even received).
  */
 export const MAX_INFLIGHT_BYTES = 2 * 1024 * 1024;
 
@@ -134,6 +142,11 @@ export class DeviceCore {
     return this.phase;
   }
 
+  /** Bytes the transport holds per data stream, as last counted plus frames sent since. */
+  get buffered(): Record<DataStream, number> {
+    return this.s ? { ...this.s.buffered } : { live: 0, backlog: 0 };
+  }
+
   /** Records sent on the current connection and not acked yet. */
   get inflight(): number {
     return this.s ? this.s.liveInflight + this.s.backlogInflight : 0;
@@ -165,6 +178,7 @@ export class DeviceCore {
       helloHead: Math.max(this.o.spool.headSeq, this.acked),
       packer: null,
       unacked: { live: new InflightBytes(), backlog: new InflightBytes() },
+      buffered: { live: 0, backlog: 0 },
     };
     const sp = this.o.spool;
     this.send('control', encodeFrame({ type: 'HELLO', version: PROTOCOL_VERSION, device: this.o.device, firmware: this.o.firmware, schema: this.o.schema, spool: sp.spoolId, head: this.s.helloHead, acked: this.acked }, this.limits), 0);
@@ -202,6 +216,25 @@ export class DeviceCore {
       if (!(err instanceof ProtocolError)) throw err;
       this.fail(now, err.code, err.message);
     }
+    return this.drain();
+  }
+
+  /**
+   * The transport's count of bytes it holds for data streams of generation `gen`
+   * (written and not yet delivered to the peer's QUIC stack). A stream that was at
+   * the bound and is now under it is written to again.
+   */
+  transportBuffered(now: number, gen: number, counts: Partial<Record<DataStream, number>>): DeviceOutput[] {
+    const s = this.s;
+    if (!s || gen !== s.gen) return this.drain();
+    let reopened = false;
+    for (const k of ['live', 'backlog'] as const) {
+      const n = counts[k];
+      if (n === undefined) continue;
+      if (s.buffered[k] >= MAX_INFLIGHT_BYTES && n < MAX_INFLIGHT_BYTES) reopened = true;
+      s.buffered[k] = n;
+    }
+    if (reopened && s.online) this.pump(now, s);
     return this.drain();
   }
 
@@ -400,15 +433,14 @@ export class DeviceCore {
     const win = s.config.windowRecords;
     const wasIdle = this.inflight === 0;
     // Live first: the newest fixes must not wait.
-    const room = (stream: DataStream) => s.unacked[stream].bytes < MAX_INFLIGHT_BYTES;
-    for (let guard = 0; guard < 1000 && s.liveCursor <= limit && s.liveInflight < win && room('live'); guard++) {
+    for (let guard = 0; guard < 1000 && s.liveCursor <= limit && s.liveInflight < win && hasRoom(s, 'live'); guard++) {
       const n = this.sendFrom(s, 'live', s.liveCursor, limit, win - s.liveInflight);
       s.liveCursor = n.next;
       s.liveInflight += n.sent;
       if (n.read === 0) break;
     }
     const backEnd = s.liveFrom - 1;
-    for (let guard = 0; guard < 1000 && s.backlogCursor <= backEnd && s.backlogInflight < win && room('backlog'); guard++) {
+    for (let guard = 0; guard < 1000 && s.backlogCursor <= backEnd && s.backlogInflight < win && hasRoom(s, 'backlog'); guard++) {
       if (this.held.has(s.backlogCursor)) {
         s.backlogCursor = this.held.runEnd(s.backlogCursor) + 1;
         continue;
@@ -441,15 +473,14 @@ export class DeviceCore {
       const frame = blob
         ? encodeFrame({ type: 'PACKED', format: s.packer!.format, seqs: rangesOf(batch.map((e) => e.seq)), blob }, this.limits)
         : encodeFrame({ type: 'BATCH', entries: batch }, this.limits);
-      this.send(stream, frame, batch.length);
-      s.unacked[stream].add(batch[0]!.seq, batch[batch.length - 1]!.seq, frame.length);
+      this.sendData(s, stream, frame, batch.length, batch[0]!.seq, batch[batch.length - 1]!.seq);
       this.stats.sentRecords += batch.length;
       sent += batch.length;
       batch = [];
       bytes = 0;
     };
     for (const e of entries) {
-      if (e.seq > last) break;
+      if (e.seq > last || !hasRoom(s, stream)) break;
       read++;
       if (e.seq > cursor) this.hole(cursor, e.seq - 1);
       cursor = e.seq + 1;
@@ -482,13 +513,24 @@ export class DeviceCore {
   private sendGap(s: Session, stream: DataStream, e: SpoolEntryView): void {
     const g: Gap = e.gap ?? { fromSeq: e.seq, toSeq: e.seq, fromTimeMs: e.timeMs, toTimeMs: e.timeMs, lost: 0 };
     const frame = encodeFrame({ ...g, type: 'GAP', seq: e.seq }, this.limits);
-    this.send(stream, frame, 1);
-    s.unacked[stream].add(e.seq, e.seq, frame.length);
+    this.sendData(s, stream, frame, 1, e.seq, e.seq);
     this.stats.sentRecords++;
+  }
+
+  /** Sends a data frame for seqs `lo`..`hi`, counting its bytes against both bounds. */
+  private sendData(s: Session, stream: DataStream, frame: Uint8Array, records: number, lo: number, hi: number): void {
+    this.send(stream, frame, records);
+    s.unacked[stream].add(lo, hi, frame.length);
+    s.buffered[stream] += frame.length;
   }
 
   private hole(from: number, to: number): void {
     const lo = Math.max(from, this.acked + 1);
     if (lo <= to) this.held.add(lo, to);
   }
+}
+
+/** A data stream may take another frame: under the bound both unacked and in the transport. */
+function hasRoom(s: Session, stream: DataStream): boolean {
+  return s.unacked[stream].bytes < MAX_INFLIGHT_BYTES && s.buffered[stream] < MAX_INFLIGHT_BYTES;
 }

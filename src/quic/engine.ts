@@ -82,6 +82,14 @@ export interface QuicStream extends AsyncIterable<Uint8Array> {
    * buffered, not delivered; delivery is confirmed only by the application's ACKs.
    */
   write(data: Uint8Array): Promise<void>;
+  /**
+   * Bytes write() has taken that this stream still holds in memory (like Node's
+   * `writableLength`): ngtcp2, queued or sent and not yet acknowledged by the peer's
+   * QUIC stack; matrixai, not yet accepted by quiche (which takes at most the peer's
+   * flow-control credit). Grows while the peer does not read, whatever its
+   * application says; 0 once the stream is closed.
+   */
+  readonly bufferedBytes: number;
   /** Sends FIN after what is queued. */
   end(): Promise<void>;
   /** Abandons the stream in both directions with an application error code. */

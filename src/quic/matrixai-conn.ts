@@ -92,6 +92,8 @@ export class MxStream implements QuicStream {
   readonly local: boolean;
   private writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   private readonly canWrite: boolean;
+  /** Bytes of write() calls quiche has not accepted yet. */
+  private pending = 0;
 
   constructor(
     private readonly s: QUICStream,
@@ -113,13 +115,20 @@ export class MxStream implements QuicStream {
     return this.writer;
   }
 
+  get bufferedBytes(): number {
+    return this.pending;
+  }
+
   async write(data: Uint8Array): Promise<void> {
     const w = this.getWriter();
     this.onWrite();
+    this.pending += data.byteLength;
     try {
       await w.write(data);
     } catch (err) {
       throw closedError(`write on stream ${this.id}`, err);
+    } finally {
+      this.pending -= data.byteLength;
     }
   }
 

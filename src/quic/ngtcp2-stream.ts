@@ -42,6 +42,10 @@ export class Ngtcp2Stream implements QuicStream {
     if (kind === 'uni' && !local) this.writeError = new QuicError('closed', `stream ${id} is the peer's one-way stream`);
   }
 
+  get bufferedBytes(): number {
+    return this.host.unacked(this.id);
+  }
+
   write(data: Uint8Array): Promise<void> {
     const err = this.writeError ?? this.host.closedError;
     if (err) return Promise.reject(err);

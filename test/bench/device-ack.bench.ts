@@ -23,6 +23,8 @@ function run(acks: (k: number) => SeqRange[]): number {
       if (x.kind === 'connect') gen = x.gen;
       if (x.kind === 'ack') spool.ack(x.seq);
       if (x.kind === 'close') throw new Error(`device closed: ${x.reason}`);
+      // a transport that delivers at once: it holds none of the frame
+      if (x.kind === 'send' && x.stream !== 'control') apply(d.transportBuffered(0, gen, { [x.stream]: 0 }));
     }
   };
   apply(d.start(0));

@@ -5,6 +5,7 @@ import { DeviceCore, MAX_INFLIGHT_BYTES, type DeviceOutput } from '../../src/pro
 import { FrameType, type Frame, type PushedConfig } from '../../src/protocol/messages.js';
 import { decodePayload, encodeFrame } from '../../src/protocol/wire.js';
 import { encodeWire } from '../../src/protocol/frames-cbor.js';
+import { FrameReader } from '../../src/protocol/reader.js';
 
 /**
  * A DeviceCore against a server that is buggy or malicious: every frame below is
@@ -344,10 +345,68 @@ describe('a server that never reads', () => {
     r.apply(r.device.notify(r.now));
     expect(bytesSent(r, 'live')).toBeLessThanOrEqual(MAX_INFLIGHT_BYTES + slack);
     // an ACK of the first 200 records frees their frames: more backlog goes out, still bounded
+    // (the transport delivered what was written, so only the protocol's count holds it back)
     const sent = r.sentRecords();
+    r.apply(r.device.transportBuffered(r.now, r.gen, { live: 0, backlog: 0 }));
+    expect(r.sentRecords()).toBe(sent);
     r.feed({ type: 'ACK', ranges: [[1, 200]] });
     expect(r.sentRecords()).toBeGreaterThan(sent);
     expect(bytesSent(r, 'backlog') - first).toBeLessThanOrEqual(200 * 4100 + slack);
+    expect(r.device.state).toBe('online');
+  });
+
+  it("ACKs every record written while its transport never drains: the device stops at the transport's bound, resumes as it drains, and skips nothing", () => {
+    const r = new Rig(0);
+    for (let i = 0; i < 3000; i++) r.spool.append(new Uint8Array(4000).fill(i & 0xff), i);
+    r.online({ config: { batchRecords: 2048, batchBytes: 64 * 1024, windowRecords: 65_536 } });
+    const reader = new FrameReader();
+    const written: number[] = [];
+    let seen = 0;
+    /** Seqs of the backlog frames written since the last call, in order. */
+    const newlyWritten = (): number[] => {
+      const fresh: number[] = [];
+      for (const o of r.outs.slice(seen)) {
+        if (o.kind !== 'send' || o.stream !== 'backlog') continue;
+        for (const f of reader.push(o.bytes)) if (f.type === 'BATCH') fresh.push(...f.entries.map((e) => e.seq));
+      }
+      seen = r.outs.length;
+      written.push(...fresh);
+      return fresh;
+    };
+    // the transport's count: every byte written since it last drained (its peer reads nothing)
+    let drainedAt = 0;
+    const inTransport = () => bytesSent(r, 'backlog') - drainedAt;
+    const report = () => r.apply(r.device.transportBuffered(r.now, r.gen, { backlog: inTransport() }));
+    /** The hostile server: an ACK for every seq written so far, as if it had stored them. */
+    const ackAll = () => {
+      newlyWritten();
+      if (written.length) r.feed({ type: 'ACK', ranges: [[1, written.at(-1)!]] });
+    };
+    report();
+    for (let round = 0; round < 20; round++) {
+      ackAll();
+      report();
+    }
+    newlyWritten();
+    // 12 MB spooled; the protocol's count is zero after every ACK, the transport's is not
+    expect(r.device.inflight).toBe(0);
+    expect(inTransport()).toBeGreaterThanOrEqual(MAX_INFLIGHT_BYTES);
+    expect(inTransport()).toBeLessThanOrEqual(MAX_INFLIGHT_BYTES + 64 * 1024 + 4096);
+    expect(r.device.buffered.backlog).toBe(inTransport());
+    const stalledAt = written.length;
+    expect(stalledAt).toBeLessThan(1000);
+    expect(r.spool.ackedSeq).toBe(stalledAt);
+    // the transport drains (its peer's QUIC acknowledged the bytes): writing resumes where it stopped
+    for (let round = 0; round < 200 && written.length < 3000; round++) {
+      drainedAt = bytesSent(r, 'backlog');
+      report();
+      ackAll();
+      report();
+      expect(inTransport()).toBeLessThanOrEqual(MAX_INFLIGHT_BYTES + 64 * 1024 + 4096);
+    }
+    expect(written.length).toBeGreaterThan(stalledAt);
+    // every record of the spool written once, in order, none skipped while stalled
+    expect(written).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
     expect(r.device.state).toBe('online');
   });
 });

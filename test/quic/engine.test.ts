@@ -239,6 +239,31 @@ describe.each(availableEngines())('QUIC engine %s', (name) => {
     expect(createHash('sha256').update(got).digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
   });
 
+  it('counts what a stream holds of its writes (bufferedBytes) while the peer does not read, and nothing once it has read them', async () => {
+    let startReading!: () => void;
+    const gate = new Promise<void>((r) => (startReading = r));
+    const h = await listen({ echo: false, holdReads: gate });
+    const conn = await connect(h.server.address.port);
+    const s = await conn.openStream('uni');
+    expect(s.bufferedBytes).toBe(0);
+    // 4 MiB written at once, without waiting: four times the peer's flow-control credit (matrixai 1 MiB, ngtcp2 256 KiB)
+    const chunk = 64 * 1024;
+    const total = 4 * 1024 * 1024;
+    const writes: Promise<void>[] = [];
+    for (let off = 0; off < total; off += chunk) writes.push(s.write(Buffer.alloc(chunk, off / chunk)));
+    expect(s.bufferedBytes).toBe(total);
+    await waitFor('server stream', () => h.received[0]);
+    // whatever the peer's QUIC took, most of it is still held here while the peer reads nothing
+    expect(s.bufferedBytes).toBeGreaterThan(total / 2);
+    console.log(`[${name}] bufferedBytes with the peer reading nothing: ${s.bufferedBytes} of ${total}`);
+    startReading();
+    await Promise.all(writes);
+    await s.end();
+    expect((await h.received[0]!.data).length).toBe(total);
+    // the peer's QUIC acknowledged every byte: the stream holds none of them
+    await waitFor('nothing buffered', () => s.bufferedBytes === 0 || undefined);
+  });
+
   it('shows the peer our close code and reason, and theirs to us', async () => {
     const h = await listen();
     const a = await connect(h.server.address.port);

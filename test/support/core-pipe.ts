@@ -129,6 +129,8 @@ export class CorePipe {
           this.sent.push({ stream: o.stream, records: o.records, firstSeq: first });
           const srv = this.server;
           this.applyServer(srv, o.stream === 'control' ? srv.controlBytes(this.now, o.bytes) : srv.dataBytes(this.streamIds[o.stream]!, o.bytes));
+          // delivered at once: the transport holds none of it (on a dark path it keeps it all)
+          if (o.stream !== 'control') this.apply(this.device.transportBuffered(this.now, o.gen, { [o.stream]: 0 }));
           break;
         }
         case 'close':

@@ -20,6 +20,8 @@ class MemStream implements QuicStream {
     readonly local: boolean,
     private readonly conn: MemConn,
   ) {}
+  /** Delivered (or swallowed) at once: nothing stays buffered. */
+  readonly bufferedBytes = 0;
   async write(data: Uint8Array): Promise<void> {
     if (this.conn.closedInfo) throw new QuicError('closed', 'connection closed');
     if (this.conn.net.blackHole) return; // swallowed
