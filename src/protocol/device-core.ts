@@ -95,6 +95,8 @@ interface Session {
    * frames sent since (bounded by MAX_INFLIGHT_BYTES whatever the ACKs say).
    */
   buffered: Record<DataStream, number>;
+  /** Since when each data stream's transport count has been at the bound without going down, or null. */
+  fullSince: Record<DataStream, number | null>;
 }
 
 export type DataStream = Exclude<StreamName, 'control'>;
@@ -179,6 +181,7 @@ export class DeviceCore {
       packer: null,
       unacked: { live: new InflightBytes(), backlog: new InflightBytes() },
       buffered: { live: 0, backlog: 0 },
+      fullSince: { live: null, backlog: null },
     };
     const sp = this.o.spool;
     this.send('control', encodeFrame({ type: 'HELLO', version: PROTOCOL_VERSION, device: this.o.device, firmware: this.o.firmware, schema: this.o.schema, spool: sp.spoolId, head: this.s.helloHead, acked: this.acked }, this.limits), 0);
@@ -232,6 +235,8 @@ export class DeviceCore {
       const n = counts[k];
       if (n === undefined) continue;
       if (s.buffered[k] >= MAX_INFLIGHT_BYTES && n < MAX_INFLIGHT_BYTES) reopened = true;
+      if (n < s.buffered[k]) s.fullSince[k] = n >= MAX_INFLIGHT_BYTES ? now : null; // it drains
+      else if (n >= MAX_INFLIGHT_BYTES && s.fullSince[k] === null) s.fullSince[k] = now;
       s.buffered[k] = n;
     }
     if (reopened && s.online) this.pump(now, s);
@@ -251,6 +256,10 @@ export class DeviceCore {
     else if (this.phase === 'hello' && s && now - s.helloAt >= this.welcomeTimeoutMs) this.fail(now, CloseCode.liveness, `no WELCOME within ${this.welcomeTimeoutMs} ms`);
     else if (this.phase === 'online' && s && this.inflight > 0 && now - s.lastProgress >= this.livenessMs)
       this.fail(now, CloseCode.liveness, `no ack progress for ${Math.round((now - s.lastProgress) / 1000)} s with ${this.inflight} records in flight`);
+    else if (this.phase === 'online' && s) {
+      const k = stuckStream(s, now, this.livenessMs);
+      if (k) this.fail(now, CloseCode.liveness, `the transport has held ${s.buffered[k]} bytes of the ${k} stream for ${Math.round((now - s.fullSince[k]!) / 1000)} s without delivering any (the server reads nothing)`);
+    }
     return this.drain();
   }
 
@@ -259,8 +268,9 @@ export class DeviceCore {
     const s = this.s;
     if (this.phase === 'backoff') return this.retryAt;
     if (this.phase === 'hello' && s) return s.helloAt + this.welcomeTimeoutMs;
-    if (this.phase === 'online' && s && this.inflight > 0) return s.lastProgress + this.livenessMs;
-    return null;
+    if (this.phase !== 'online' || !s) return null;
+    const at = [s.fullSince.live, s.fullSince.backlog, this.inflight > 0 ? s.lastProgress : null].filter((t): t is number => t !== null);
+    return at.length ? Math.min(...at) + this.livenessMs : null;
   }
 
   stop(_now: number, reason = 'device stopping'): DeviceOutput[] {
@@ -451,6 +461,7 @@ export class DeviceCore {
       if (n.read === 0) break;
     }
     if (wasIdle && this.inflight > 0) s.lastProgress = now;
+    for (const k of ['live', 'backlog'] as const) if (s.buffered[k] >= MAX_INFLIGHT_BYTES && s.fullSince[k] === null) s.fullSince[k] = now;
     this.advanceAck();
   }
 
@@ -531,6 +542,12 @@ export class DeviceCore {
 }
 
 /** A data stream may take another frame: under the bound both unacked and in the transport. */
+/** A data stream whose transport count has sat at the bound, not going down, for `ms`. */
+function stuckStream(s: Session, now: number, ms: number): DataStream | null {
+  for (const k of ['live', 'backlog'] as const) if (s.fullSince[k] !== null && now - s.fullSince[k]! >= ms) return k;
+  return null;
+}
+
 function hasRoom(s: Session, stream: DataStream): boolean {
   return s.unacked[stream].bytes < MAX_INFLIGHT_BYTES && s.buffered[stream] < MAX_INFLIGHT_BYTES;
 }

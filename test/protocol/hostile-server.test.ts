@@ -409,4 +409,34 @@ describe('a server that never reads', () => {
     expect(written).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
     expect(r.device.state).toBe('online');
   });
+
+  it('a transport that stays at the bound without draining for the liveness timeout: the device reconnects; one that drains slowly is left alone', () => {
+    const r = new Rig(0);
+    for (let i = 0; i < 3000; i++) r.spool.append(new Uint8Array(4000).fill(i & 0xff), i);
+    r.online({ config: { batchRecords: 2048, batchBytes: 64 * 1024, windowRecords: 65_536 } });
+    let held = MAX_INFLIGHT_BYTES + 10_000;
+    r.apply(r.device.transportBuffered(r.now, r.gen, { backlog: held }));
+    r.feed({ type: 'ACK', ranges: [[1, r.sentRecords()]] }); // all acked, nothing read
+    const sent = r.sentRecords();
+    expect(r.device.inflight).toBe(0);
+    // a slow path: the count goes down a little every 10 s, so it is never stuck for 15 s
+    for (let step = 0; step < 6; step++) {
+      r.now += 10_000;
+      r.apply(r.device.tick(r.now));
+      held -= 1000;
+      r.apply(r.device.transportBuffered(r.now, r.gen, { backlog: held }));
+      expect(r.lastClose()).toBeUndefined();
+    }
+    expect(r.sentRecords()).toBe(sent); // still at the bound: nothing more written
+    // now it stops going down: 15 s after its last drop the device gives up on this connection
+    r.now += 10_000;
+    r.apply(r.device.tick(r.now));
+    r.apply(r.device.transportBuffered(r.now, r.gen, { backlog: held }));
+    expect(r.lastClose()).toBeUndefined();
+    expect(r.device.nextTimeout()).toBe(r.now - 10_000 + 15_000);
+    r.now += 5_000;
+    r.apply(r.device.tick(r.now));
+    expect(r.lastClose()).toMatchObject({ code: CloseCode.liveness, reason: expect.stringMatching(/^the transport has held \d+ bytes of the backlog stream for 15 s without delivering any/) });
+    expect(r.spool.entries.size).toBe(3000);
+  });
 });
