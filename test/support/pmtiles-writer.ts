@@ -25,6 +25,8 @@ export interface ArchiveOptions {
   metadata?: Record<string, unknown>;
   /** Written into the version byte (default 3). */
   specVersion?: number;
+  /** [minLon, minLat, maxLon, maxLat] in degrees (default: the whole Web Mercator world). */
+  bounds?: [number, number, number, number];
 }
 
 /** The Hilbert TileId of z/x/y: the tiles of all lower zooms, then the position on zoom z's Hilbert curve. */
@@ -111,10 +113,7 @@ export function writePmtiles(o: ArchiveOptions): Buffer {
   h[100] = Math.min(...zooms);
   h[101] = Math.max(...zooms);
   const e7 = (deg: number) => Math.round(deg * 1e7);
-  h.writeInt32LE(e7(-180), 102);
-  h.writeInt32LE(e7(-85.0511287), 106);
-  h.writeInt32LE(e7(180), 110);
-  h.writeInt32LE(e7(85.0511287), 114);
+  (o.bounds ?? [-180, -85.0511287, 180, 85.0511287]).forEach((deg, i) => h.writeInt32LE(e7(deg), 102 + 4 * i));
   h[118] = h[100]!;
   h.writeInt32LE(0, 119);
   h.writeInt32LE(0, 123);

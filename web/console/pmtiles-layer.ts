@@ -3,7 +3,7 @@
 // one without (the token never leaves the server's origin). The attribution is the
 // server's --http-attribution, else the archive metadata's, shown as plain text.
 import { FetchSource, leafletRasterLayer, PMTiles } from 'pmtiles';
-import type L from './leaflet.js';
+import L from './leaflet.js';
 import { escapeHtml } from './state.js';
 
 /** The text of an attribution that may carry HTML (parsed inert: no script runs, nothing loads). */
@@ -20,7 +20,9 @@ export function addPmtilesLayer(map: L.Map, url: string, token: string, attribut
   void (async () => {
     try {
       const h = await archive.getHeader();
-      leafletRasterLayer(archive, { minNativeZoom: h.minZoom, maxNativeZoom: h.maxZoom, maxZoom: 19 }).addTo(map);
+      // An extract's bounds: no tile is asked for outside them (unless the archive left them unset).
+      const bounds = h.minLon < h.maxLon && h.minLat < h.maxLat ? { bounds: L.latLngBounds([h.minLat, h.minLon], [h.maxLat, h.maxLon]) } : {};
+      leafletRasterLayer(archive, { minNativeZoom: h.minZoom, maxNativeZoom: h.maxZoom, maxZoom: 19, ...bounds }).addTo(map);
       if (attribution !== null) map.attributionControl.addAttribution(attribution);
       else {
         const meta = (await archive.getMetadata()) as { attribution?: unknown } | null;

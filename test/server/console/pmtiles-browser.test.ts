@@ -123,7 +123,10 @@ describe('PMTiles base map in chromium', () => {
     remoteToken = (await runCli(['server', 'token', 'add', 'ops', '--db', join(fleet.dir, 'remote.db')])).stdout.trim();
     const file = join(fleet.dir, 'region.pmtiles');
     writeFileSync(file, writePmtiles({ tiles: colourPyramid(0, 2), metadata: { attribution: '<a href="https://osm.example/copyright">© Test Map</a> contributors<img src="https://evil.example/x.png">' } }));
-    origin = await remoteOrigin(file);
+    // The remote extract covers zoom 2's tile x=2, y=1 only (0..90° E, 0..66.5° N).
+    const extract = join(fleet.dir, 'extract.pmtiles');
+    writeFileSync(extract, writePmtiles({ tiles: colourPyramid(0, 2), bounds: [0, 0, 90, 66.5] }));
+    origin = await remoteOrigin(extract);
     local = await startServerProcess({ ca: fleet.ca, db, args: ['--http', '127.0.0.1:0', '--http-pmtiles', file] });
     remote = await startServerProcess({ ca: fleet.ca, db: join(fleet.dir, 'remote.db'), args: ['--http', '127.0.0.1:0', '--http-tiles', `${origin.base}/region.pmtiles`, '--http-attribution', 'Remote tiles'] });
     for (const [device, lon] of Object.entries(TRUCKS)) {
@@ -203,12 +206,14 @@ describe('PMTiles base map in chromium', () => {
     await p.close();
   });
 
-  it('a remote archive on another origin: read without the token, its tiles drawn, the attribution of the flag', async () => {
+  it("a remote archive on another origin: read without the token, its tiles drawn within the extract's bounds, the attribution of the flag", async () => {
     const p = await open(httpBaseOf(remote.output()), remoteToken);
     await tilesLoaded(p);
     const m = (await p.locator('#map').boundingBox())!;
     // No vehicles here: the map keeps its first view, centred on 50° N 10° E (zoom 2's tile x=2, y=1).
-    await screenShows(p, [{ x: m.x + m.width / 2, y: m.y + m.height / 2 }], [tileColour(2, 2, 1)]);
+    // 200 px west of the centre is 7.6° W at zoom 4: outside the extract's bounds, so no tile is drawn there.
+    const got = await screenShows(p, [{ x: m.x + m.width / 2, y: m.y + m.height / 2 }, { x: m.x + m.width / 2 - 200, y: m.y + m.height / 2 }], [tileColour(2, 2, 1)]);
+    expect(near(got[1]!, tileColour(2, 1, 1))).toBe(false);
     expect(origin.seen.length).toBeGreaterThan(1);
     expect(origin.seen.filter((h) => h.authorization !== undefined)).toEqual([]);
     expect(await p.textContent('.leaflet-control-attribution')).toContain('Remote tiles');
