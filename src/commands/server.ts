@@ -67,7 +67,7 @@ Options:
                        without it the console draws the vehicles on a plain Web
                        Mercator grid with a scale bar
   --http-pmtiles FILE  base map from a local PMTiles v3 archive of raster tiles (PNG,
-                       JPEG, WebP), served to the console in byte ranges at
+                       JPEG, WebP or AVIF), served to the console in byte ranges at
                        ${PMTILES_PATH} (with the operator token)
   --http-attribution TEXT  attribution shown for the tiles (default for an archive:
                        the attribution in its metadata)
