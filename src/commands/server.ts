@@ -19,7 +19,8 @@ import type { Logger } from '../base/log.js';
 import { Forwarder } from '../server/forward/forwarder.js';
 import { DEFAULT_OUTBOX_MAX_ROWS, Outbox } from '../server/forward/outbox.js';
 import { PgOutbox } from '../server/forward/pg-outbox.js';
-import { parseTilesUrl, type ConsoleOptions } from '../server/console/page.js';
+import { parsePmtilesUrl, parseTilesUrl, PMTILES_PATH, type ConsoleOptions } from '../server/console/page.js';
+import { PmtilesArchive } from '../server/console/pmtiles-archive.js';
 
 const runUsage = `Usage: geostream server --listen HOST:PORT --db FILE|URL --ca DIR [options]
        geostream server stats --db FILE|URL
@@ -61,9 +62,15 @@ Options:
                        small batches between commits (each vehicle's newest position is
                        kept); default: keep everything
   --http-tiles URL     base map of the operator console at / (raster tiles, e.g.
-                       https://tiles.example/{z}/{x}/{y}.png); without it the console
-                       draws the vehicles on a plain Web Mercator grid with a scale bar
-  --http-attribution TEXT  attribution shown for the tiles
+                       https://tiles.example/{z}/{x}/{y}.png, or a remote PMTiles
+                       archive of raster tiles, https://maps.example/region.pmtiles);
+                       without it the console draws the vehicles on a plain Web
+                       Mercator grid with a scale bar
+  --http-pmtiles FILE  base map from a local PMTiles v3 archive of raster tiles (PNG,
+                       JPEG, WebP or AVIF), served to the console in byte ranges at
+                       ${PMTILES_PATH} (with the operator token)
+  --http-attribution TEXT  attribution shown for the tiles (default for an archive:
+                       the attribution in its metadata)
 
 Subcommands:
   stats                print per-device statistics as JSON
@@ -99,8 +106,33 @@ async function runStats(argv: string[], io: Parameters<Command['run']>[1]): Prom
   return 0;
 }
 
+/** The console's base map from --http-tiles, --http-pmtiles and --http-attribution; a bad value is a usage error naming its flag. */
+function consoleOptions(values: { 'http-tiles'?: string; 'http-pmtiles'?: string; 'http-attribution'?: string }, http: boolean): ConsoleOptions {
+  const tiles = values['http-tiles'];
+  if ((tiles || values['http-pmtiles'] || values['http-attribution']) && !http) throw new UsageError('--http-tiles, --http-pmtiles and --http-attribution need --http HOST:PORT');
+  if (tiles && values['http-pmtiles']) throw new UsageError('--http-tiles and --http-pmtiles are two base maps: give one of them');
+  const o: ConsoleOptions = { tiles: null, pmtiles: values['http-pmtiles'] ? PMTILES_PATH : null, attribution: values['http-attribution']?.slice(0, 300) ?? null };
+  if (!tiles) return o;
+  try {
+    o.pmtiles = parsePmtilesUrl(tiles);
+    if (!o.pmtiles) o.tiles = parseTilesUrl(tiles);
+  } catch (err) {
+    throw new UsageError(`--http-tiles: ${(err as Error).message}`);
+  }
+  return o;
+}
+
+/** The --http-pmtiles archive, checked; what is wrong with it is a usage error naming the flag and the file. */
+async function openArchive(file: string): Promise<PmtilesArchive> {
+  try {
+    return await PmtilesArchive.open(file);
+  } catch (err) {
+    throw new UsageError(`--http-pmtiles ${file}: ${(err as Error).message}`);
+  }
+}
+
 /** The HTTP API beside the ingest server, on the ingest database (its token table made if missing). */
-async function startHttpApi(o: { host: string; port: number; tls: { cert: string; key: string } | undefined; store: AnyStore; online: () => ReadonlySet<string>; log: Logger; console: ConsoleOptions }): Promise<HttpApi> {
+async function startHttpApi(o: { host: string; port: number; tls: { cert: string; key: string } | undefined; store: AnyStore; online: () => ReadonlySet<string>; log: Logger; console: ConsoleOptions; basemap: PmtilesArchive | undefined }): Promise<HttpApi> {
   let tokens: TokenStore | PgTokenStore;
   if (o.store instanceof PgStore) {
     await PgTokenStore.ensureTable(o.store.pool);
@@ -109,7 +141,7 @@ async function startHttpApi(o: { host: string; port: number; tls: { cert: string
     TokenStore.ensureTable(o.store.db);
     tokens = new TokenStore(o.store.db);
   }
-  const api = new HttpApi({ host: o.host, port: o.port, tls: o.tls, queries: o.store, tokens, online: o.online, log: o.log, console: o.console });
+  const api = new HttpApi({ host: o.host, port: o.port, tls: o.tls, queries: o.store, tokens, online: o.online, log: o.log, console: o.console, ...(o.basemap ? { basemap: o.basemap } : {}) });
   try {
     await api.start();
   } catch (err) {
@@ -177,7 +209,7 @@ export const serverCommand: Command = {
   async run(argv, io) {
     if (argv[0] === 'stats') return runStats(argv.slice(1), io);
     if (argv[0] === 'token') return (await import('./server-token.js')).tokenCommand.run(argv.slice(1), io);
-    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' }, 'udp-buffer': { type: 'string' }, http: { type: 'string' }, 'http-tls': { type: 'boolean' }, forward: { type: 'string' }, 'forward-retry-max': { type: 'string' }, 'forward-outbox-max': { type: 'string' }, 'keep-days': { type: 'string' }, 'http-tiles': { type: 'string' }, 'http-attribution': { type: 'string' } }, false);
+    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' }, 'udp-buffer': { type: 'string' }, http: { type: 'string' }, 'http-tls': { type: 'boolean' }, forward: { type: 'string' }, 'forward-retry-max': { type: 'string' }, 'forward-outbox-max': { type: 'string' }, 'keep-days': { type: 'string' }, 'http-tiles': { type: 'string' }, 'http-pmtiles': { type: 'string' }, 'http-attribution': { type: 'string' } }, false);
     if (values.help) {
       io.stdout.write(`${runUsage}\n`);
       return 0;
@@ -203,13 +235,7 @@ export const serverCommand: Command = {
     const outboxMax = numberOption('forward-outbox-max', values['forward-outbox-max'], 1, 1e12);
     if (outboxMax !== undefined && !Number.isInteger(outboxMax)) throw new UsageError(`--forward-outbox-max: expected a whole number of records, got ${values['forward-outbox-max']}`);
     if ((retryMaxS !== undefined || outboxMax !== undefined) && !forwardUrl) throw new UsageError('--forward-retry-max and --forward-outbox-max need --forward URL');
-    if ((values['http-tiles'] || values['http-attribution']) && !values.http) throw new UsageError('--http-tiles and --http-attribution need --http HOST:PORT');
-    const consoleOpts: ConsoleOptions = { tiles: null, attribution: values['http-attribution']?.slice(0, 300) ?? null };
-    try {
-      if (values['http-tiles']) consoleOpts.tiles = parseTilesUrl(values['http-tiles']);
-    } catch (err) {
-      throw new UsageError(`--http-tiles: ${(err as Error).message}`);
-    }
+    const consoleOpts = consoleOptions(values, !!values.http);
     const engineName = engineOption(values.engine);
     const udpBufferBytes = numberOption('udp-buffer', values['udp-buffer'], 0, 2 ** 31 - 1);
     const keepDays = numberOption('keep-days', values['keep-days'], 0.000_01, 100_000);
@@ -221,9 +247,11 @@ export const serverCommand: Command = {
     } catch (err) {
       throw new UsageError(`--ca ${values.ca}: cannot read the CA or the server certificate '${name}' (${(err as Error).message}); make them with 'geostream ca init --dir ${values.ca}' and 'geostream ca issue --dir ${values.ca} --server ${name}'`);
     }
+    const basemap = values['http-pmtiles'] ? await openArchive(values['http-pmtiles']) : undefined;
+    if (basemap) log.info(`PMTiles base map ${values['http-pmtiles']}: ${basemap.tileFormat} tiles, zoom ${basemap.header.minZoom}-${basemap.header.maxZoom}, ${basemap.size} bytes, served at ${PMTILES_PATH}`);
     const store = await openStore(values.db);
     const server = new IngestServer({ engine: createEngine(engineName, { log }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert, packers: [codecBatchPacker], udpBufferBytes });
-    const http = httpAddr ? await startHttpApi({ ...httpAddr, tls: values['http-tls'] ? tls : undefined, store, online: () => server.onlineDevices(), log: log.child({ component: 'http' }), console: consoleOpts }) : null;
+    const http = httpAddr ? await startHttpApi({ ...httpAddr, tls: values['http-tls'] ? tls : undefined, store, online: () => server.onlineDevices(), log: log.child({ component: 'http' }), console: consoleOpts, basemap }) : null;
     if (http) log.info(`HTTP API on ${http.scheme}://${http.address.host}:${http.address.port}/api/v1/, operator console at /`);
     const forwarder = await startForwarding(forwardUrl, store, log.child({ component: 'forward' }), retryMaxS, outboxMax);
     await server.start();
@@ -245,6 +273,7 @@ export const serverCommand: Command = {
       process.on('SIGTERM', onTerm);
     });
     await stopRetention();
+    await basemap?.close();
     await store.close();
     if (retention) log.info(`retention (${keepDays} days): ${retention.totals.records} records, ${retention.totals.gaps} gaps and ${retention.totals.linkEvents} link events removed in ${retention.totals.steps} steps (longest ${retention.totals.maxStepMs.toFixed(1)} ms)`);
     const c = server.counters;

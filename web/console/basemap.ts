@@ -1,17 +1,19 @@
-// The map's base: raster tiles when the server names a tile URL; otherwise a plain
+// The map's base: raster tiles when the server names a tile URL or a PMTiles archive; otherwise a plain
 // Web Mercator view (Leaflet's EPSG:3857, the projection tiles use) with a graticule
 // labelled in degrees and a scale bar, so positions and distances read true offline.
 import L from './leaflet.js';
+import { addPmtilesLayer } from './pmtiles-layer.js';
 
 export interface ConsoleConfig {
   tiles: string | null;
+  pmtiles: string | null;
   attribution: string | null;
 }
 
 export function readConfig(): ConsoleConfig {
   const raw = document.querySelector('meta[name="geostream-config"]')?.getAttribute('content') ?? '{}';
   const c = JSON.parse(raw) as Partial<ConsoleConfig>;
-  return { tiles: c.tiles ?? null, attribution: c.attribution ?? null };
+  return { tiles: c.tiles ?? null, pmtiles: c.pmtiles ?? null, attribution: c.attribution ?? null };
 }
 
 const STEPS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
@@ -45,13 +47,16 @@ class Graticule {
   }
 }
 
-export function createMap(el: HTMLElement, cfg: ConsoleConfig): L.Map {
+/** The map in `el` on the configured base; `token` reads the server's own PMTiles archive. */
+export function createMap(el: HTMLElement, cfg: ConsoleConfig, token: string): L.Map {
   const map = L.map(el, { preferCanvas: true, worldCopyJump: true, minZoom: 2, maxZoom: 19 }).setView([50, 10], 4);
-  if (cfg.tiles) {
+  if (cfg.pmtiles) {
+    addPmtilesLayer(map, cfg.pmtiles, token, cfg.attribution);
+  } else if (cfg.tiles) {
     L.tileLayer(cfg.tiles, { maxZoom: 19, attribution: cfg.attribution ?? '', crossOrigin: false }).addTo(map);
   } else {
     el.classList.add('no-base-map');
-    map.attributionControl.addAttribution('no base map configured (--http-tiles); Web Mercator grid');
+    map.attributionControl.addAttribution('no base map configured (--http-tiles, --http-pmtiles); Web Mercator grid');
     new Graticule(map).draw();
   }
   L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);

@@ -44,7 +44,7 @@ async function signIn(token: string): Promise<void> {
 }
 
 function start(api: Api, initial: Parameters<Fleet['setVehicles']>[0]): { stop: () => void } {
-  const map = createMap($('map'), readConfig());
+  const map = createMap($('map'), readConfig(), api.token);
   const fleet = new Fleet(map, { tbody: $('vehicle-list').querySelector('tbody')!, thead: $('vehicle-list').querySelector('thead')!, filter: $<HTMLInputElement>('filter'), stateFilter: $<HTMLSelectElement>('state-filter'), more: $('list-more'), stats: $('fleet-stats') });
   const view = new VehicleView(map, api, fleet, () => showLogin('The session ended: the token was refused.'));
   fleet.onSelect = (id) => void view.open(id);

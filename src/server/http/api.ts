@@ -9,6 +9,7 @@ import { sendJson } from './respond.js';
 import { DEFAULT_API_LIMITS, route, type ApiContext, type ApiLimits } from './routes.js';
 import type { TokenVerifier } from './tokens.js';
 import { NO_BASE_MAP, type ConsoleOptions } from '../console/page.js';
+import type { RangeSource } from './send-range.js';
 
 export interface HttpLimits extends ApiLimits, LiveLimits {
   /** TCP connections at once; the kernel's next ones are closed at accept (default 64). */
@@ -50,6 +51,8 @@ export interface HttpApiOptions {
   clock?: () => number;
   /** The operator console's base map (default: none). */
   console?: ConsoleOptions;
+  /** The PMTiles archive the console's base map reads (--http-pmtiles). */
+  basemap?: RangeSource;
 }
 
 export interface HttpCounters {
@@ -77,7 +80,7 @@ export class HttpApi {
   constructor(private readonly o: HttpApiOptions) {
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...o.limits };
     this.live = new LiveFeed((l) => o.queries.onCommit(l), this.limits);
-    this.ctx = { queries: o.queries, online: o.online, live: this.live, clock: o.clock ?? Date.now, limits: this.limits, running: { streams: 0 }, console: o.console ?? NO_BASE_MAP };
+    this.ctx = { queries: o.queries, online: o.online, live: this.live, clock: o.clock ?? Date.now, limits: this.limits, running: { streams: 0 }, console: o.console ?? NO_BASE_MAP, basemap: o.basemap ?? null };
   }
 
   get address(): { host: string; port: number } {

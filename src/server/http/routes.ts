@@ -11,7 +11,8 @@ import { badParam, HttpError } from './errors.js';
 import { notFound, parseEnum, parseRange, parseVehicleId, Query } from './params.js';
 import { sendJson, streamText } from './respond.js';
 import type { LiveFeed } from './live.js';
-import { sendConsole, type ConsoleAsset, type ConsoleOptions } from '../console/page.js';
+import { PMTILES_PATH, sendConsole, type ConsoleAsset, type ConsoleOptions } from '../console/page.js';
+import { sendRange, type RangeSource } from './send-range.js';
 
 export interface ApiLimits {
   /** Longest from..to of one positions or trips request, days (default 92). */
@@ -33,6 +34,8 @@ export interface ApiContext {
   running: { streams: number };
   /** The operator console page's base map. */
   console: ConsoleOptions;
+  /** The PMTiles archive served at PMTILES_PATH (--http-pmtiles), or null. */
+  basemap: RangeSource | null;
 }
 
 export interface RequestContext {
@@ -188,6 +191,15 @@ export const ROUTES: readonly Route[] = [
         const doc: LinkDocument = { vehicle: id, from: isoAt(range.fromMs), to: isoAt(range.toMs), before: a.before ? linkEventJson(a.before) : null, truncated: a.truncated, events: a.events.map(linkEventJson) };
         sendJson(c.res, 200, doc);
       });
+    },
+  },
+  {
+    path: new RegExp(`^${PMTILES_PATH.replace(/\./g, '\\.')}$`),
+    async handle(c) {
+      new Query(c.url.searchParams, []);
+      if (!c.api.basemap) throw notFound('this server serves no PMTiles archive (start it with --http-pmtiles FILE)');
+      // Map tiles, not fleet data: the browser may keep them (for this operator only).
+      await sendRange(c.req, c.res, c.api.basemap, { 'cache-control': 'private, max-age=3600', 'x-content-type-options': 'nosniff' });
     },
   },
   {

@@ -137,6 +137,7 @@ describe('HTTP API of a real server process while a vehicle streams into it', ()
       [`${base}/api/v1/live?vehicle=..%2F..`, 400, /^vehicle: /],
       [`${base}/api/v1/nothing`, 404, /no such endpoint/],
       [`${p}/truck-1/positions/extra`, 404, /no such endpoint/],
+      [`${base}/api/v1/basemap.pmtiles`, 404, /serves no PMTiles archive \(start it with --http-pmtiles FILE\)/],
     ];
     for (const [url, status, msg] of cases) {
       const r = await get(url, token);
