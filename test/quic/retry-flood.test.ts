@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeQuicFixture, type QuicFixture } from '../support/quic-fixture.js';
-import { Attacker, clientHello } from '../support/quic-junk.js';
+import { clientHellos, FLOOD_HOSTS, HandshakeFlood, handled } from '../support/handshake-flood.js';
 import { waitFor } from '../support/wait.js';
 import { echoed, echoStreams } from '../support/quic-echo.js';
 import { createNgtcp2Engine } from '../../src/quic/ngtcp2.js';
@@ -19,19 +19,16 @@ import type { Ngtcp2Server } from '../../src/quic/ngtcp2-server.js';
 import type { RetryMode } from '../../src/quic/ngtcp2-retry.js';
 import { nativeAvailable } from '../../src/quic/native-loader.js';
 
-/** Source addresses of the flood, and ClientHellos each sends at first: 10 x 70 = 700, more than the 512 the server holds. */
-const HOSTS = Array.from({ length: 10 }, (_, i) => `127.0.0.${i + 2}`);
+/** ClientHellos each flood address sends at first: 10 x 70 = 700, more than the 512 the server holds. */
 const FILL_PER_HOST = 70;
-/** ClientHellos sent while the vehicle connects, per round of 20 ms. */
-const DURING_PER_ROUND = 20;
+const FILL = FLOOD_HOSTS.length * FILL_PER_HOST;
 
 describe.skipIf(!nativeAvailable())('a handshake flood and Retry (ngtcp2)', () => {
   let fx: QuicFixture;
   let hellos: Buffer[];
   beforeAll(async () => {
     fx = await makeQuicFixture(['FLOOD', 'VH-GOOD']);
-    const tls = fx.device('FLOOD');
-    hellos = Array.from({ length: HOSTS.length * FILL_PER_HOST + 1000 }, () => clientHello(tls, 4433));
+    hellos = clientHellos(fx.device('FLOOD'), FILL + 1000);
   }, 60_000);
   afterAll(() => fx?.cleanup());
 
@@ -40,27 +37,11 @@ describe.skipIf(!nativeAvailable())('a handshake flood and Retry (ngtcp2)', () =
     const server = (await createNgtcp2Engine({ retry: mode }).listen({ ...fx.common(fx.server), host: '127.0.0.1', port: 0 })) as Ngtcp2Server;
     echoStreams(server);
     const port = server.address.port;
-    const attackers = await Promise.all(HOSTS.map((h) => Attacker.open(h)));
-    const pool = [...hellos];
-    const seen = (): number => {
-      const s = server.stats();
-      return s.pending + s.handshakeErrors + s.retries + (s.refused['too many handshakes in progress'] ?? 0) + (s.refused['too many handshakes from one address'] ?? 0);
-    };
     try {
-      for (let i = 0; i < FILL_PER_HOST; i++) {
-        for (const a of attackers) a.send(pool.pop()!, port);
-        if (i % 10 === 9) await new Promise((r) => setImmediate(r));
-      }
-      const fill = HOSTS.length * FILL_PER_HOST;
-      await waitFor(() => seen() >= fill, 20_000, 'the flood taken in');
+      const flood = await HandshakeFlood.burst(hellos, port, FILL_PER_HOST);
+      await waitFor(() => handled(server) >= FILL, 20_000, 'the flood taken in');
       const atFill = server.stats();
-      let flooding = true;
-      const during = (async () => {
-        for (let i = 0; flooding && pool.length > 0; i++) {
-          for (let j = 0; j < DURING_PER_ROUND && pool.length > 0; j++) attackers[j % attackers.length]!.send(pool.pop()!, port);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      })();
+      flood.keepUp();
       let conn: QuicConnection | null = null;
       let error: Error | null = null;
       try {
@@ -69,17 +50,13 @@ describe.skipIf(!nativeAvailable())('a handshake flood and Retry (ngtcp2)', () =
       } catch (e) {
         error = e as Error;
       }
-      const duringStats = server.stats();
-      flooding = false;
-      await during;
+      const during = server.stats();
+      const f = await flood.stop();
       await conn?.close(0, 'done');
-      const back = attackers.reduce((n, a) => n + a.received, 0);
-      const sent = attackers.reduce((n, a) => n + a.sent, 0);
-      console.log(`${mode}: at the fill ${atFill.pending} handshakes in progress, ${atFill.retries} Retries; after the vehicle's try ${JSON.stringify({ pending: duringStats.pending, retries: duringStats.retries, tokensAccepted: duringStats.tokensAccepted, refused: duringStats.refused })}; the flood sent ${sent} B, got ${back} B back (${(back / sent).toFixed(2)}x); vehicle: ${error ? `failed: ${error.message}` : 'connected and streamed'}`);
-      for (const a of attackers) expect(a.received, 'bytes to an unvalidated address').toBeLessThanOrEqual(3 * a.sent);
-      return { atFill, during: duringStats, error };
+      console.log(`${mode}: at the fill ${atFill.pending} handshakes in progress, ${atFill.retries} Retries; after the vehicle's try ${JSON.stringify({ pending: during.pending, retries: during.retries, tokensAccepted: during.tokensAccepted, refused: during.refused })}; the flood sent ${f.sent} B, got ${f.back} B back (${(f.back / f.sent).toFixed(2)}x); vehicle: ${error ? `failed: ${error.message}` : 'connected and streamed'}`);
+      expect(f.worstRatio, 'bytes to an unvalidated address per byte it sent').toBeLessThanOrEqual(3);
+      return { atFill, during, error };
     } finally {
-      for (const a of attackers) a.close();
       await server.close();
     }
   }
@@ -89,7 +66,7 @@ describe.skipIf(!nativeAvailable())('a handshake flood and Retry (ngtcp2)', () =
     expect(r.error).toBeNull();
     expect(r.atFill.pending).toBeGreaterThanOrEqual(256);
     expect(r.atFill.pending).toBeLessThan(512);
-    expect(r.atFill.retries).toBeGreaterThanOrEqual(HOSTS.length * FILL_PER_HOST - 512);
+    expect(r.atFill.retries).toBeGreaterThanOrEqual(FILL - 512);
     expect(r.during.tokensAccepted).toBeGreaterThanOrEqual(1);
     expect(r.during.refused['too many handshakes in progress'] ?? 0).toBe(0);
   }, 90_000);
