@@ -261,7 +261,7 @@ export const serverCommand: Command = {
     await store.close();
     if (retention) log.info(`retention (${keepDays} days): ${retention.totals.records} records, ${retention.totals.gaps} gaps and ${retention.totals.linkEvents} link events removed in ${retention.totals.steps} steps (longest ${retention.totals.maxStepMs.toFixed(1)} ms)`);
     const c = server.counters;
-    log.info(`stopped: ${c.committedRecords} records committed in ${c.commits} transactions (longest ${c.maxCommitMs.toFixed(0)} ms, ${c.slowCommits} over 100 ms); ${c.connections} connections, ${c.handshakeErrors} handshakes refused`);
+    log.info(`stopped: ${c.committedRecords} records committed in ${c.commits} transactions (longest ${c.maxCommitMs.toFixed(0)} ms, ${c.slowCommits} over 100 ms); ${c.connections} connections, ${c.handshakeErrors} handshakes refused, ${c.retries} Initials answered with a Retry`);
     return 0;
   },
 };

@@ -49,6 +49,8 @@ export interface ServerCounters {
   connections: number;
   handshakeErrors: number;
   refused: number;
+  /** Initials the engine answered with a Retry (address validation). */
+  retries: number;
   commits: number;
   committedRecords: number;
   /** Longest COMMIT (ms). With SQLite the event loop is blocked that long (it is synchronous); with PostgreSQL it is the wait for the database. */
@@ -80,7 +82,7 @@ export class IngestServer {
   /** Sessions waiting for room in the commit queue: resolved after each commit. */
   private roomWaiters: (() => void)[] = [];
   private roomWait: Promise<void> | null = null;
-  readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, commits: 0, committedRecords: 0, maxCommitMs: 0, slowCommits: 0, storageErrors: 0, maxQueued: 0, throttled: 0 };
+  readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, retries: 0, commits: 0, committedRecords: 0, maxCommitMs: 0, slowCommits: 0, storageErrors: 0, maxQueued: 0, throttled: 0 };
   private slowLoggedAt = -Infinity;
   /** Refused handshakes, dropped datagrams and Retries sent, as the journal sees them (counted and summarised: a flood cannot flood the log). */
   private readonly refusalLog: LogSummary;
@@ -136,7 +138,10 @@ export class IngestServer {
       this.refusalLog.note(err.message, `from ${from.host}:${from.port}`);
     });
     this.quic.on('refused', (reason, from) => this.dropLog.note(reason, `from ${from.host}:${from.port}`));
-    this.quic.on('retry', (from) => this.retryLog.note('Initial answered with a Retry', `to ${from.host}:${from.port}`));
+    this.quic.on('retry', (from) => {
+      this.counters.retries++;
+      this.retryLog.note('Initial answered with a Retry', `to ${from.host}:${from.port}`);
+    });
     this.summaryTimer = setInterval(() => {
       for (const l of this.summaries()) l.flush();
     }, 1000).unref();

@@ -44,6 +44,7 @@ describe('geostream server --quic-retry', () => {
       expect(await srv.stop()).toBe(0);
       expect(srv.output()).toMatch(/listening on .*QUIC Retry always/);
       expect(srv.output()).toMatch(/address validation: Initial answered with a Retry \(to 127\.0\.0\.1:\d+\)/);
+      expect(srv.output()).toMatch(/stopped: .* 1 connections, 0 handshakes refused, 1 Initials answered with a Retry/);
       const store = Store.openReadOnly(db);
       try {
         expect(store.seqs('truck-retry')).toHaveLength(50);
