@@ -17,6 +17,7 @@ import type { Ngtcp2Server } from '../../src/quic/ngtcp2-server.js';
 import { INVALID_TOKEN } from '../../src/quic/ngtcp2-retry.js';
 import { loadNative, nativeAvailable, type NativeConnection } from '../../src/quic/native-loader.js';
 import type { TlsMaterial } from '../../src/tls/material.js';
+import type { QuicConnection } from '../../src/quic/engine.js';
 
 /** A QUIC long header's packet type (RFC 9000 17.2): 0 Initial, 3 Retry. */
 const typeOf = (d: Buffer): number => (d[0]! & 0x80 ? (d[0]! >> 4) & 3 : -1);
@@ -135,13 +136,18 @@ describe.skipIf(!nativeAvailable())('QUIC Retry (ngtcp2)', () => {
     expect(() => n.retryToken(randomBytes(32), first, '127.0.0.1', 1, -1, 1)).toThrow(/ttlMs/);
     expect(n.retry(randomBytes(32), Buffer.alloc(1200), '127.0.0.1', 1, 1)).toBeNull();
     expect(n.retryToken(randomBytes(32), first, 'not an address', 1, 1, 1).status).toBe('invalid');
+    const server = { server: true, cert: '', key: '', ca: '', alpn: ['geostream/1.0'], idleTimeoutMs: 1000, keepAliveMs: 0, localHost: '127.0.0.1', localPort: 1, remoteHost: '127.0.0.1', remotePort: 2 };
+    expect(() => new n.Connection({ ...server, originalDcid: Buffer.alloc(7) }, first, 1)).toThrow(/originalDcid must be 8 to 20 bytes \(got 7\)/);
+    expect(() => new n.Connection({ ...server, originalDcid: Buffer.alloc(21) }, first, 1)).toThrow(/originalDcid must be 8 to 20 bytes/);
   });
 
   describe("a server in mode 'always'", () => {
     let server: Ngtcp2Server;
+    const serverIds: string[] = [];
     beforeAll(async () => {
       server = (await createNgtcp2Engine({ retry: 'always' }).listen({ ...fx.common(fx.server), host: '127.0.0.1', port: 0 })) as Ngtcp2Server;
       echoStreams(server);
+      server.on('connection', (c: QuicConnection) => serverIds.push(c.id));
     });
     afterAll(() => server?.close());
 
@@ -211,6 +217,8 @@ describe.skipIf(!nativeAvailable())('QUIC Retry (ngtcp2)', () => {
       const conn = await createNgtcp2Engine().connect({ ...fx.common(fx.device('VH-1')), host: '127.0.0.1', port: server.address.port, serverName: 'localhost' });
       try {
         expect(await echoed(conn, 100_000)).toBe(true);
+        // both ends name the connection by the client's first destination connection ID, not the Retry's
+        expect(serverIds.at(-1)).toBe(conn.id);
         expect(server.stats()).toMatchObject({ retries: s0.retries + 1, tokensAccepted: s0.tokensAccepted + 1, tokensRefused: s0.tokensRefused, handshakes: s0.handshakes + 1 });
       } finally {
         await conn.close(0, 'done');
