@@ -140,7 +140,7 @@ export class IngestServer {
     this.quic.on('refused', (reason, from) => this.dropLog.note(reason, `from ${from.host}:${from.port}`));
     this.quic.on('retry', (from) => {
       this.counters.retries++;
-      this.retryLog.note('Initial answered with a Retry', `to ${from.host}:${from.port}`);
+      this.retryLog.note('Initial answered with a Retry', `from ${from.host}:${from.port}`);
     });
     this.summaryTimer = setInterval(() => {
       for (const l of this.summaries()) l.flush();
