@@ -3,7 +3,7 @@
  * the addon's Retry and token functions on their own (address, port, connection ID and
  * expiry bound into the token), then a real server over loopback UDP in mode 'always':
  * the Retry is far smaller than the Initial it answers, a token replayed from another
- * address or forged is refused before anything is built, the right one makes the
+ * address, forged or expired is refused before anything is built, the right one makes the
  * connection, and the engine's own client follows a Retry and streams.
  */
 import dgram from 'node:dgram';
@@ -139,6 +139,25 @@ describe.skipIf(!nativeAvailable())('QUIC Retry (ngtcp2)', () => {
     const server = { server: true, cert: '', key: '', ca: '', alpn: ['geostream/1.0'], idleTimeoutMs: 1000, keepAliveMs: 0, localHost: '127.0.0.1', localPort: 1, remoteHost: '127.0.0.1', remotePort: 2 };
     expect(() => new n.Connection({ ...server, originalDcid: Buffer.alloc(7) }, first, 1)).toThrow(/originalDcid must be 8 to 20 bytes \(got 7\)/);
     expect(() => new n.Connection({ ...server, originalDcid: Buffer.alloc(21) }, first, 1)).toThrow(/originalDcid must be 8 to 20 bytes/);
+  });
+
+  it('a server refuses a token that expired on the way back, building nothing', async () => {
+    const server = (await createNgtcp2Engine({ retry: 'always', retryTokenTtlMs: 200 }).listen({ ...fx.common(fx.server), host: '127.0.0.1', port: 0 })) as Ngtcp2Server;
+    const c = await RawClient.open(fx.device('VH-1'), server.address.port);
+    try {
+      c.send(c.flush()[0]!);
+      await waitFor(() => c.got.length > 0, 5000, 'the Retry');
+      c.recv(c.got.shift()!);
+      const [second] = c.flush();
+      await new Promise((r) => setTimeout(r, 400));
+      c.send(second!);
+      await waitFor(() => server.stats().tokensRefused === 1, 5000, 'the token refused');
+      expect(server.stats()).toMatchObject({ retries: 1, tokensAccepted: 0, pending: 0, open: 0 });
+      expect(server.stats().refused[INVALID_TOKEN]).toBe(1);
+    } finally {
+      c.close();
+      await server.close();
+    }
   });
 
   describe("a server in mode 'always'", () => {
