@@ -31,7 +31,7 @@ $(NATIVE_OUT): $(NATIVE_SRC) | native-deps
 # AddressSanitizer + LeakSanitizer + UBSan (test/native/asan.test.ts runs them):
 # conn_test, client and server connections talking in memory; flood_test, the
 # server's accept path and a live connection under a datagram flood.
-NATIVE_CORE := $(addprefix native/src/,callbacks.cc conn.cc path.cc send.cc stateless.cc streams.cc timers.cc tls.cc util.cc)
+NATIVE_CORE := $(addprefix native/src/,callbacks.cc conn.cc path.cc retry.cc send.cc stateless.cc streams.cc timers.cc tls.cc util.cc)
 ASAN_BINS := native/build-asan/conn_test native/build-asan/flood_test
 native-asan: $(ASAN_BINS)
 

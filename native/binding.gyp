@@ -13,7 +13,7 @@
       "target_name": "geostream_quic",
       # The core (no N-API; also linked into the ASan test program by mk/native.mk) and the JS glue.
       "sources": [
-        "src/callbacks.cc", "src/conn.cc", "src/path.cc", "src/send.cc", "src/stateless.cc",
+        "src/callbacks.cc", "src/conn.cc", "src/path.cc", "src/retry.cc", "src/send.cc", "src/stateless.cc",
         "src/streams.cc", "src/timers.cc", "src/tls.cc", "src/util.cc",
         "src/addon.cc", "src/js_connection.cc", "src/js_constants.cc", "src/js_context.cc",
         "src/js_marshal.cc", "src/js_options.cc", "src/js_packets.cc", "src/js_values.cc",

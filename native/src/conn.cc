@@ -76,12 +76,19 @@ Conn::Conn(const ConnConfig &cfg, const uint8_t *pkt, size_t pktlen, uint64_t no
     settings.qlog.write = qlog_write;
   };
   if (cfg.server) {
-    open_qlog(hd.dcid);
-    params.original_dcid = hd.dcid;
+    const ngtcp2_cid &odcid = cfg.retried ? cfg.original_dcid : hd.dcid;
+    open_qlog(odcid);
+    params.original_dcid = odcid;
+    if (cfg.retried) {
+      params.retry_scid = hd.dcid;
+      params.retry_scid_present = 1;
+      // ngtcp2 copies it, and checks that every later Initial carries the same token.
+      settings.token = {const_cast<uint8_t *>(hd.token.base), hd.token.len};
+    }
     params.stateless_reset_token_present = 1;
     if (!token_for(scid.data, scid.datalen, params.stateless_reset_token))
       throw std::runtime_error("stateless reset token failed");
-    odcid_hex_ = hex(hd.dcid.data, hd.dcid.datalen);
+    odcid_hex_ = hex(odcid.data, odcid.datalen);
     rv = ngtcp2_conn_server_new(conn_.out(), &hd.scid, &scid, &path, hd.version, &cb, &settings, &params,
                                 nullptr, this);
   } else {

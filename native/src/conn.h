@@ -47,6 +47,12 @@ struct ConnConfig {
   // HMAC-SHA256(reset_key, cid)[0..16), so a restarted server holding the same key
   // can reset connections it no longer knows (RFC 9000 10.3). Empty: random tokens.
   std::vector<uint8_t> reset_key;
+  // Server, after Retry (retry.h): the Initial carries a Retry token that verified, and
+  // original_dcid is the connection ID of the client's first Initial, which the token
+  // held. The transport parameters then name it and the Retry's connection ID (the
+  // Initial's destination), and the validated address lifts the 3x limit.
+  bool retried = false;
+  ngtcp2_cid original_dcid{};
 };
 
 struct Event {

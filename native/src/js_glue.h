@@ -25,7 +25,7 @@ napi_value info_obj(napi_env env, const Conn &c);
 // js_connection.cc: the Connection class.
 void define_connection(napi_env env, napi_value exports);
 
-// js_packets.cc: acceptInitial, decodeCid, statelessReset.
+// js_packets.cc: acceptInitial, decodeCid, statelessReset, retry, retryToken, invalidTokenClose.
 void define_packet_functions(napi_env env, napi_value exports);
 
 // js_constants.cc: the `constants` object (constants.h).

@@ -51,6 +51,17 @@ ConnConfig conn_config(napi_env env, napi_value o) {
   cfg.qlog_dir = opt_str(env, o, "qlogDir");
   napi_value key = get(env, o, "resetKey");
   if (!is_nullish(env, key)) cfg.reset_key = reset_key(env, key, "resetKey");
+  napi_value odcid = get(env, o, "originalDcid");
+  if (!is_nullish(env, odcid)) {
+    const uint8_t *p;
+    size_t n;
+    bytes(env, odcid, &p, &n, "originalDcid");
+    if (n < NGTCP2_MIN_INITIAL_DCIDLEN || n > NGTCP2_MAX_CIDLEN)
+      throw ArgError("originalDcid must be " + std::to_string(NGTCP2_MIN_INITIAL_DCIDLEN) + " to " +
+                     std::to_string(NGTCP2_MAX_CIDLEN) + " bytes (got " + std::to_string(n) + ")");
+    cfg.retried = true;
+    ngtcp2_cid_init(&cfg.original_dcid, p, n);
+  }
   cfg.local = addr(env, o, "localHost", "localPort");
   cfg.remote = addr(env, o, "remoteHost", "remotePort");
   return cfg;

@@ -1,20 +1,32 @@
 // Functions on a datagram that needs no connection: the accept-path check, the
-// connection IDs to route by, and the Stateless Reset answering an unknown one.
+// connection IDs to route by, the Stateless Reset answering an unknown one, and
+// address validation by Retry (retry.h).
 #include "js_glue.h"
 #include "js_values.h"
+#include "retry.h"
 
 namespace gq::js {
 
 namespace {
+
+// A datagram argument: its bytes (not copied: valid while the argument is).
+struct Packet {
+  const uint8_t *p = nullptr;
+  size_t n = 0;
+};
+
+Packet packet(napi_env env, napi_value v) {
+  Packet k;
+  bytes(env, v, &k.p, &k.n, "packet");
+  return k;
+}
 
 // acceptInitial(packet) -> '' when it may open a connection (ngtcp2_accept), else why not.
 // Allocates nothing: the server calls it before building anything for the sender.
 napi_value AcceptInitial(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args a = args(env, info);
-    const uint8_t *p;
-    size_t n;
-    bytes(env, a.argv[0], &p, &n, "packet");
+    auto [p, n] = packet(env, a.argv[0]);
     int rv = accept_initial(p, n, nullptr);
     if (rv == 0) return mk_str(env, "");
     if (n == 0) return mk_str(env, "empty datagram");
@@ -30,9 +42,7 @@ napi_value AcceptInitial(napi_env env, napi_callback_info info) {
 napi_value DecodeCid(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args a = args(env, info);
-    const uint8_t *p;
-    size_t n;
-    bytes(env, a.argv[0], &p, &n, "packet");
+    auto [p, n] = packet(env, a.argv[0]);
     size_t scl = (size_t)uint(env, a.argv[1], "shortDcidLen", NGTCP2_MAX_CIDLEN);
     if (n == 0) return null(env);  // ngtcp2 asserts on an empty datagram
     ngtcp2_version_cid vc;
@@ -54,12 +64,70 @@ napi_value StatelessReset(napi_env env, napi_callback_info info) {
   return guard(env, [&]() -> napi_value {
     Args a = args(env, info);
     std::vector<uint8_t> key = reset_key(env, a.argv[0], "resetKey");
-    const uint8_t *p;
-    size_t n;
-    bytes(env, a.argv[1], &p, &n, "packet");
+    auto [p, n] = packet(env, a.argv[1]);
     size_t dcidlen = (size_t)uint(env, a.argv[2], "dcidLen", NGTCP2_MAX_CIDLEN);
     std::vector<uint8_t> out = stateless_reset(key, p, n, dcidlen);
     return out.empty() ? null(env) : mk_buf(env, out.data(), out.size());
+  });
+}
+
+// The listener's secret, the Initial and its sender, the arguments every Retry function
+// starts with (secret, packet, remoteHost, remotePort).
+struct RetryArgs {
+  std::vector<uint8_t> secret;
+  Packet pkt;
+  Addr remote;
+};
+
+RetryArgs retry_args(napi_env env, const Args &a) {
+  RetryArgs r;
+  r.secret = reset_key(env, a.argv[0], "retrySecret");
+  r.pkt = packet(env, a.argv[1]);
+  r.remote.host = str(env, a.argv[2], "remoteHost");
+  r.remote.port = (uint16_t)uint(env, a.argv[3], "remotePort", kMaxPort);
+  return r;
+}
+
+napi_value buf_or_null(napi_env env, const uint8_t *p, size_t n) { return n ? mk_buf(env, p, n) : null(env); }
+
+// retry(retrySecret, packet, remoteHost, remotePort, nowMs) -> Buffer | null: the Retry
+// answering an acceptable Initial (null: it does not decode, or no token could be made).
+napi_value Retry(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args a = args(env, info);
+    RetryArgs r = retry_args(env, a);
+    double now = time_ms(env, a.argv[4], "nowMs");
+    uint8_t out[kRetryBufSize];
+    return buf_or_null(env, out, write_retry(r.secret, r.pkt.p, r.pkt.n, r.remote, ms_to_ts(now), out));
+  });
+}
+
+// retryToken(retrySecret, packet, remoteHost, remotePort, ttlMs, nowMs) ->
+// { status: 'none' | 'valid' | 'invalid', odcid?: Buffer }: the Initial's Retry token
+// checked, and when valid the original destination connection ID it holds.
+napi_value RetryTokenOf(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args a = args(env, info);
+    RetryArgs r = retry_args(env, a);
+    uint64_t ttl = uint(env, a.argv[4], "ttlMs", kMaxTimeoutMs);
+    double now = time_ms(env, a.argv[5], "nowMs");
+    ngtcp2_cid odcid{};
+    RetryToken t = check_retry_token(r.secret, r.pkt.p, r.pkt.n, r.remote, ttl * NGTCP2_MILLISECONDS, ms_to_ts(now), &odcid);
+    napi_value o = mk_obj(env);
+    set(env, o, "status", mk_str(env, t == RetryToken::kValid ? "valid" : t == RetryToken::kNone ? "none" : "invalid"));
+    if (t == RetryToken::kValid) set(env, o, "odcid", mk_buf(env, odcid.data, odcid.datalen));
+    return o;
+  });
+}
+
+// invalidTokenClose(packet) -> Buffer | null: CONNECTION_CLOSE INVALID_TOKEN answering
+// an acceptable Initial whose Retry token did not verify.
+napi_value InvalidTokenClose(napi_env env, napi_callback_info info) {
+  return guard(env, [&]() -> napi_value {
+    Args a = args(env, info);
+    auto [p, n] = packet(env, a.argv[0]);
+    uint8_t out[kRetryBufSize];
+    return buf_or_null(env, out, write_invalid_token_close(p, n, out));
   });
 }
 
@@ -69,6 +137,9 @@ void define_packet_functions(napi_env env, napi_value exports) {
   set_fn(env, exports, "acceptInitial", AcceptInitial);
   set_fn(env, exports, "decodeCid", DecodeCid);
   set_fn(env, exports, "statelessReset", StatelessReset);
+  set_fn(env, exports, "retry", Retry);
+  set_fn(env, exports, "retryToken", RetryTokenOf);
+  set_fn(env, exports, "invalidTokenClose", InvalidTokenClose);
 }
 
 }  // namespace gq::js

@@ -6,9 +6,13 @@
 // copies of a real client Initial, Handshakes for no connection, version-negotiation
 // bait, random datagrams, and real ClientHellos never followed up (half-open, timed
 // out by the clock). Then mutated and random datagrams into an established
-// connection, which must still carry data. Built with ASan/LSan/UBSan by
-// `make native-asan`; any leak or memory error fails the run. Checks that no
-// unvalidated sender gets more than 3x what it sent (RFC 9000 8.1).
+// connection, which must still carry data. Then the same in Retry mode (retry.h, as the
+// engine's server under pressure or with --quic-retry always): junk, token-less
+// Initials answered with Retry, tokens forged, from another address and expired
+// (refused, answered with INVALID_TOKEN), half-open handshakes that came back with a
+// good token, and one full handshake through a Retry that carries data. Built with
+// ASan/LSan/UBSan by `make native-asan`; any leak or memory error fails the run.
+// Checks that no unvalidated sender gets more than 3x what it sent (RFC 9000 8.1).
 //
 // usage: flood_test CA.pem SERVER.pem SERVER.key DEVICE.pem DEVICE.key [N]
 //   N tiny Initials (default 100000), N/5 of each other junk kind, N/100 half-open handshakes.
@@ -19,13 +23,15 @@
 #include <vector>
 
 #include "pair.h"
+#include "retry.h"
 
 using namespace gq;
 using namespace gq_test;
 
 namespace {
 
-constexpr size_t kMaxPending = 512;  // as MAX_PENDING in src/quic/ngtcp2.ts
+constexpr size_t kMaxPending = 512;  // as MAX_PENDING in src/quic/ngtcp2-server.ts
+constexpr uint64_t kTokenTtlMs = 5000;  // as RETRY_TOKEN_TTL_MS in src/quic/ngtcp2-retry.ts
 
 struct Half {
   std::unique_ptr<Conn> conn;
@@ -39,13 +45,53 @@ struct Server {
   uint64_t bytes_in = 0, bytes_out = 0;
   double worst_ratio = 0;
   double now = 1000;
+  // Retry mode: every Initial proves its address first.
+  bool retry_mode = false;
+  std::vector<uint8_t> secret;
+  uint64_t retries = 0, tokens_ok = 0, tokens_bad = 0;
+  std::vector<uint8_t> last_retry;
+
+  // An answer of n bytes (0: none could be made) to a datagram of in bytes from an unvalidated sender.
+  void answered(size_t n, size_t in) {
+    CHECK(n <= 3 * in);
+    worst_ratio = std::max(worst_ratio, (double)n / (double)in);
+    bytes_out += n;
+  }
+
+  // Retry mode's verdict on an acceptable Initial: false when it was answered (Retry or
+  // INVALID_TOKEN) and nothing is to be built; true with *c the config to build with.
+  bool validated(const std::vector<uint8_t> &pkt, const Addr &from, ConnConfig *c) {
+    ngtcp2_cid odcid;
+    uint8_t out[kRetryBufSize];
+    switch (check_retry_token(secret, pkt.data(), pkt.size(), from, kTokenTtlMs * NGTCP2_MILLISECONDS, ms_to_ts(now), &odcid)) {
+      case RetryToken::kNone: {
+        size_t n = write_retry(secret, pkt.data(), pkt.size(), from, ms_to_ts(now), out);
+        answered(n, pkt.size());
+        ++retries;
+        last_retry.assign(out, out + n);
+        return false;
+      }
+      case RetryToken::kInvalid:
+        answered(write_invalid_token_close(pkt.data(), pkt.size(), out), pkt.size());
+        ++tokens_bad;
+        return false;
+      case RetryToken::kValid:
+        ++tokens_ok;
+        c->retried = true;
+        c->original_dcid = odcid;
+        return true;
+    }
+    return false;
+  }
 
   void note(const Half &h) {
     if (h.in) worst_ratio = std::max(worst_ratio, (double)h.out / (double)h.in);
     CHECK(h.out <= 3 * h.in);
   }
 
-  void feed(const std::vector<uint8_t> &pkt) {
+  void feed(const std::vector<uint8_t> &pkt) { feed(pkt, cfg.remote); }
+
+  void feed(const std::vector<uint8_t> &pkt, const Addr &from) {
     bytes_in += pkt.size();
     if (!pkt.empty() && (pkt[0] & 0x80) == 0) {
       std::vector<uint8_t> r = stateless_reset(cfg.reset_key, pkt.data(), pkt.size(), kScidLen);
@@ -56,13 +102,19 @@ struct Server {
       }
       return;
     }
-    if (accept_initial(pkt.data(), pkt.size(), nullptr) != 0 || pending.size() >= kMaxPending) {
+    if (accept_initial(pkt.data(), pkt.size(), nullptr) != 0) {
+      ++refused;
+      return;
+    }
+    ConnConfig c = cfg;
+    if (retry_mode && !validated(pkt, from, &c)) return;
+    if (pending.size() >= kMaxPending) {
       ++refused;
       return;
     }
     Half h;
     try {
-      h.conn.reset(new Conn(cfg, pkt.data(), pkt.size(), (uint64_t)now));
+      h.conn.reset(new Conn(c, pkt.data(), pkt.size(), (uint64_t)now));
     } catch (const std::exception &) {
       ++ctor_errors;
       return;
@@ -116,12 +168,34 @@ std::vector<uint8_t> long_header(unsigned type, size_t total, uint32_t version =
   return v;
 }
 
-// The first datagram of a new client connection: a real ClientHello in a padded Initial.
-std::vector<uint8_t> client_hello(const ConnConfig &ccfg, double now) {
-  Conn c(ccfg, nullptr, 0, (uint64_t)now);
+// The first datagram c sends now.
+std::vector<uint8_t> first_datagram(Conn &c, double now) {
   std::vector<Datagram> out;
   CHECK(c.flush(now, &out) == ST_OK && !out.empty());
   return out[0].data;
+}
+
+// The first datagram of a new client connection: a real ClientHello in a padded Initial.
+std::vector<uint8_t> client_hello(const ConnConfig &ccfg, double now) {
+  Conn c(ccfg, nullptr, 0, (uint64_t)now);
+  return first_datagram(c, now);
+}
+
+// A client's Initial after the server's Retry: the ClientHello again, with the token.
+std::vector<uint8_t> after_retry(Conn &c, Server &s, const Addr &client, const Addr &server) {
+  s.feed(first_datagram(c, s.now), client);
+  CHECK(!s.last_retry.empty());
+  CHECK(c.recv(s.last_retry.data(), s.last_retry.size(), client, server, s.now) == ST_OK);
+  s.last_retry.clear();
+  return first_datagram(c, s.now);
+}
+
+// The byte offset of an Initial's token (its length a one- or two-byte varint).
+size_t token_offset(const std::vector<uint8_t> &d) {
+  size_t i = 5;
+  i += 1 + d[i];
+  i += 1 + d[i];
+  return i + ((d[i] >> 6) == 1 ? 2 : 1);
 }
 
 std::vector<uint8_t> mutated(std::vector<uint8_t> d) {
@@ -180,11 +254,72 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 500 && !p.server_fin; ++i) p.step();
   CHECK(p.server_fin);
 
+  // Retry mode: junk, then token-less ClientHellos (each answered with a Retry and
+  // forgotten), then clients that follow the Retry: their tokens forged, replayed from
+  // another address or too late are refused; the good ones open half-open handshakes.
+  s.retry_mode = true;
+  s.secret = random_bytes(32);
+  const size_t built_before_retry = s.built;
+  for (size_t i = 0; i < n / 5; ++i) s.feed(long_header(0, between(1, 1199)));
+  for (size_t i = 0; i < n / 5; ++i) s.feed(long_header(0, between(1200, 1400)));
+  for (size_t i = 0; i < n / 5; ++i) s.feed(mutated(real));
+  for (size_t i = 0; i < n / 100; ++i) s.feed(client_hello(ccfg, s.now));
+  CHECK(s.built == built_before_retry);
+  const Addr elsewhere{"127.0.0.2", 40000};
+  const uint64_t bad_before = s.tokens_bad;
+  size_t followed = 0;
+  for (size_t i = 0; i < n / 100; ++i) {
+    Conn c(ccfg, nullptr, 0, (uint64_t)s.now);
+    std::vector<uint8_t> second = after_retry(c, s, s.cfg.remote, s.cfg.local);
+    std::vector<uint8_t> forged = second;
+    forged[token_offset(forged) + 1 + i % 70] ^= (uint8_t)(1 + rng() % 255);
+    s.feed(forged);
+    s.feed(second, elsewhere);
+    if (i % 10 == 0) {
+      s.now += (double)kTokenTtlMs;
+      s.feed(second);  // expired
+    } else {
+      s.feed(second);
+      ++followed;
+    }
+    if (s.pending.size() == kMaxPending) s.expire();
+  }
+  CHECK(s.tokens_ok == followed);
+  CHECK(s.tokens_bad - bad_before == n / 100 * 2 + (n / 100 - followed));
+  CHECK(s.built - built_before_retry == followed);
+  s.expire();
+
+  // One whole connection through a Retry, carrying data.
+  Pair r;
+  ConnConfig rcfg = configure(r, argv);
+  r.scfg.creds = p.scfg.creds;
+  r.now = s.now;
+  r.client.reset(new Conn(rcfg, nullptr, 0, (uint64_t)r.now));
+  s.cfg = r.scfg;
+  std::vector<uint8_t> second = after_retry(*r.client, s, r.client_addr, r.server_addr);
+  ngtcp2_cid odcid;
+  CHECK(check_retry_token(s.secret, second.data(), second.size(), r.client_addr, kTokenTtlMs * NGTCP2_MILLISECONDS,
+                          ms_to_ts(s.now), &odcid) == RetryToken::kValid);
+  r.scfg.retried = true;
+  r.scfg.original_dcid = odcid;
+  r.server.reset(new Conn(r.scfg, second.data(), second.size(), (uint64_t)r.now));
+  CHECK(r.server->recv(second.data(), second.size(), r.server_addr, r.client_addr, r.now) == ST_OK);
+  CHECK(r.server->odcid_hex() == hex(odcid.data, odcid.datalen));
+  for (int i = 0; i < 200 && !r.client_confirmed; ++i) r.step();
+  CHECK(r.client_confirmed);
+  int64_t runi = r.client->open_stream(false);
+  CHECK(runi >= 0);
+  CHECK(r.client->write(runi, (const uint8_t *)msg.data(), msg.size(), true) > 0);
+  for (int i = 0; i < 500 && !r.server_fin; ++i) r.step();
+  CHECK(r.server_fin);
+
   printf("ok: %zu tiny Initials, %zu of each other junk kind, %zu half-open; %llu refused before any allocation, "
          "%llu connections built from junk (%llu dropped at their first packet, %llu setup errors), %llu stateless resets; "
-         "%llu B in, %llu B out, worst unvalidated ratio %.2f; established connection carried data after %zu bad datagrams\n",
+         "%llu B in, %llu B out, worst unvalidated ratio %.2f; established connection carried data after %zu bad datagrams; "
+         "Retry mode: %llu Retries, %llu tokens accepted, %llu refused, a connection through a Retry carried data\n",
          n, n / 5, half_open, (unsigned long long)s.refused, (unsigned long long)junk_built, (unsigned long long)s.failed_first,
          (unsigned long long)s.ctor_errors, (unsigned long long)s.resets, (unsigned long long)s.bytes_in,
-         (unsigned long long)s.bytes_out, s.worst_ratio, n / 5);
+         (unsigned long long)s.bytes_out, s.worst_ratio, n / 5, (unsigned long long)s.retries, (unsigned long long)s.tokens_ok,
+         (unsigned long long)s.tokens_bad);
   return 0;
 }

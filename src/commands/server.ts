@@ -13,6 +13,7 @@ import { PgTokenStore } from '../server/http/tokens-pg.js';
 import { scheduleRetention } from '../server/store/retention.js';
 import { codecBatchPacker } from '../telemetry/record-codec.js';
 import { DEFAULT_UDP_BUFFER_BYTES } from '../quic/udp-buffers.js';
+import { DEFAULT_RETRY_MODE, RETRY_MODES, type RetryMode } from '../quic/ngtcp2-retry.js';
 import { HttpApi } from '../server/http/api.js';
 import { TokenStore } from '../server/http/tokens.js';
 import type { Logger } from '../base/log.js';
@@ -45,6 +46,9 @@ Options:
   --engine NAME        QUIC engine: ${ENGINE_NAMES.join(' | ')} (default: ${DEFAULT_ENGINE})
   --udp-buffer BYTES   UDP socket receive/send buffer (default ${DEFAULT_UDP_BUFFER_BYTES},
                        capped by net.core.rmem_max/wmem_max; 0: kernel default)
+  --quic-retry MODE    address validation by QUIC Retry (ngtcp2 engine): auto (default:
+                       only while many handshakes are in progress, e.g. under a flood),
+                       always (every connection, one more round trip), off
   --http HOST:PORT     also serve the read-only HTTP API (JSON, GeoJSON/CSV/GPX/columns,
                        live events) on this TCP address; clients need a token from
                        'geostream server token add NAME --db FILE'
@@ -88,6 +92,14 @@ export function engineOption(v: string | undefined): EngineName {
   const name = (v ?? DEFAULT_ENGINE) as EngineName;
   if (!ENGINE_NAMES.includes(name)) throw new UsageError(`--engine: unknown engine '${v}' (known: ${ENGINE_NAMES.join(', ')})`);
   return name;
+}
+
+/** --quic-retry: one of RETRY_MODES; only the ngtcp2 engine sees the datagrams to answer. */
+export function retryModeOption(v: string | undefined, engine: EngineName): RetryMode {
+  if (v === undefined) return DEFAULT_RETRY_MODE;
+  if (!RETRY_MODES.includes(v as RetryMode)) throw new UsageError(`--quic-retry: unknown mode '${v}' (known: ${RETRY_MODES.join(', ')})`);
+  if (engine !== 'ngtcp2' && v !== 'off') throw new UsageError(`--quic-retry: the ${engine} engine does not send Retry packets (use --engine ngtcp2, or --quic-retry off)`);
+  return v as RetryMode;
 }
 
 async function runStats(argv: string[], io: Parameters<Command['run']>[1]): Promise<number> {
@@ -209,7 +221,7 @@ export const serverCommand: Command = {
   async run(argv, io) {
     if (argv[0] === 'stats') return runStats(argv.slice(1), io);
     if (argv[0] === 'token') return (await import('./server-token.js')).tokenCommand.run(argv.slice(1), io);
-    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' }, 'udp-buffer': { type: 'string' }, http: { type: 'string' }, 'http-tls': { type: 'boolean' }, forward: { type: 'string' }, 'forward-retry-max': { type: 'string' }, 'forward-outbox-max': { type: 'string' }, 'keep-days': { type: 'string' }, 'http-tiles': { type: 'string' }, 'http-pmtiles': { type: 'string' }, 'http-attribution': { type: 'string' } }, false);
+    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' }, 'udp-buffer': { type: 'string' }, 'quic-retry': { type: 'string' }, http: { type: 'string' }, 'http-tls': { type: 'boolean' }, forward: { type: 'string' }, 'forward-retry-max': { type: 'string' }, 'forward-outbox-max': { type: 'string' }, 'keep-days': { type: 'string' }, 'http-tiles': { type: 'string' }, 'http-pmtiles': { type: 'string' }, 'http-attribution': { type: 'string' } }, false);
     if (values.help) {
       io.stdout.write(`${runUsage}\n`);
       return 0;
@@ -237,6 +249,7 @@ export const serverCommand: Command = {
     if ((retryMaxS !== undefined || outboxMax !== undefined) && !forwardUrl) throw new UsageError('--forward-retry-max and --forward-outbox-max need --forward URL');
     const consoleOpts = consoleOptions(values, !!values.http);
     const engineName = engineOption(values.engine);
+    const retry = retryModeOption(values['quic-retry'], engineName);
     const udpBufferBytes = numberOption('udp-buffer', values['udp-buffer'], 0, 2 ** 31 - 1);
     const keepDays = numberOption('keep-days', values['keep-days'], 0.000_01, 100_000);
     const log = createLogger({ destination: io.stdout }).child({ component: 'server' });
@@ -250,7 +263,7 @@ export const serverCommand: Command = {
     const basemap = values['http-pmtiles'] ? await openArchive(values['http-pmtiles']) : undefined;
     if (basemap) log.info(`PMTiles base map ${values['http-pmtiles']}: ${basemap.tileFormat} tiles, zoom ${basemap.header.minZoom}-${basemap.header.maxZoom}, ${basemap.size} bytes, served at ${PMTILES_PATH}`);
     const store = await openStore(values.db);
-    const server = new IngestServer({ engine: createEngine(engineName, { log }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert, packers: [codecBatchPacker], udpBufferBytes });
+    const server = new IngestServer({ engine: createEngine(engineName, { log, retry }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert, packers: [codecBatchPacker], udpBufferBytes });
     const http = httpAddr ? await startHttpApi({ ...httpAddr, tls: values['http-tls'] ? tls : undefined, store, online: () => server.onlineDevices(), log: log.child({ component: 'http' }), console: consoleOpts, basemap }) : null;
     if (http) log.info(`HTTP API on ${http.scheme}://${http.address.host}:${http.address.port}/api/v1/, operator console at /`);
     const forwarder = await startForwarding(forwardUrl, store, log.child({ component: 'forward' }), retryMaxS, outboxMax);
@@ -259,7 +272,7 @@ export const serverCommand: Command = {
     const stopRetention = retention ? scheduleRetention(retention, { onError: (err) => log.error(`retention step failed (will retry): ${err.message}`) }) : () => Promise.resolve();
     const b = server.udpBuffers;
     const buffers = b ? `, UDP buffers receive ${Math.round(b.recv / 1024)} KiB send ${Math.round(b.send / 1024)} KiB as the kernel reports them` : '';
-    log.info(`listening on ${server.address.host}:${server.address.port} (engine ${engineName}, database ${dbLabel(values.db)}${buffers})`);
+    log.info(`listening on ${server.address.host}:${server.address.port} (engine ${engineName}${engineName === 'ngtcp2' ? `, QUIC Retry ${retry}` : ''}, database ${dbLabel(values.db)}${buffers})`);
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {
         log.info(`${sig}: committing and closing`);
@@ -277,7 +290,7 @@ export const serverCommand: Command = {
     await store.close();
     if (retention) log.info(`retention (${keepDays} days): ${retention.totals.records} records, ${retention.totals.gaps} gaps and ${retention.totals.linkEvents} link events removed in ${retention.totals.steps} steps (longest ${retention.totals.maxStepMs.toFixed(1)} ms)`);
     const c = server.counters;
-    log.info(`stopped: ${c.committedRecords} records committed in ${c.commits} transactions (longest ${c.maxCommitMs.toFixed(0)} ms, ${c.slowCommits} over 100 ms); ${c.connections} connections, ${c.handshakeErrors} handshakes refused`);
+    log.info(`stopped: ${c.committedRecords} records committed in ${c.commits} transactions (longest ${c.maxCommitMs.toFixed(0)} ms, ${c.slowCommits} over 100 ms); ${c.connections} connections, ${c.handshakeErrors} handshakes refused, ${c.retries} Initials answered with a Retry`);
     return 0;
   },
 };

@@ -164,6 +164,11 @@ export interface QuicServer {
    * that do not see datagrams themselves never emit it.
    */
   on(event: 'refused', listener: (reason: string, from: Address) => void): void;
+  /**
+   * An Initial answered with a Retry (address validation, RFC 9000 8.1.2): nothing was
+   * built for it; a client at that address comes back with the token. For summarised logs.
+   */
+  on(event: 'retry', listener: (from: Address) => void): void;
 }
 
 export interface QuicEngine {

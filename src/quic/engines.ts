@@ -11,11 +11,14 @@
 import type { Logger } from '../base/log.js';
 import { QuicError, type ConnectOptions, type ListenOptions, type QuicEngine } from './engine.js';
 import { createNgtcp2Engine } from './ngtcp2.js';
+import type { RetryMode } from './ngtcp2-retry.js';
 
 export type EngineName = QuicEngine['name'];
 
 export interface EngineOptions {
   log?: Logger;
+  /** Server: address validation by Retry (engines that see datagrams: ngtcp2). */
+  retry?: RetryMode;
 }
 
 /** A QuicEngine that imports its module on first use. */
@@ -31,7 +34,7 @@ function lazyEngine(name: EngineName, load: () => Promise<QuicEngine>): QuicEngi
 
 const factories: Partial<Record<EngineName, (opts: EngineOptions) => QuicEngine>> = {
   matrixai: (opts) => lazyEngine('matrixai', async () => new (await import('./matrixai.js')).MatrixaiEngine(opts)),
-  ngtcp2: (opts) => createNgtcp2Engine(opts.log ? { log: opts.log } : {}),
+  ngtcp2: (opts) => createNgtcp2Engine({ ...(opts.log ? { log: opts.log } : {}), ...(opts.retry ? { retry: opts.retry } : {}) }),
 };
 
 export const ENGINE_NAMES: readonly EngineName[] = ['matrixai', 'ngtcp2'];

@@ -249,8 +249,8 @@ class MxServer implements QuicServer {
     }
   }
 
-  // 'refused' is never emitted: @matrixai/quic drops junk datagrams inside its native part.
-  on(event: 'connection' | 'handshakeError' | 'refused', listener: (...args: never[]) => void): void {
+  // 'refused' and 'retry' are never emitted: @matrixai/quic handles junk datagrams inside its native part.
+  on(event: 'connection' | 'handshakeError' | 'refused' | 'retry', listener: (...args: never[]) => void): void {
     this.ee.on(event, listener as (...args: unknown[]) => void);
   }
 }

@@ -87,6 +87,11 @@ export interface NativeConnectionOptions {
   qlogDir?: string;
   /** Server: key of the stateless reset tokens (16-64 bytes); absent: random tokens. */
   resetKey?: Uint8Array;
+  /**
+   * Server: the Initial's Retry token verified (retryToken), and this is the original
+   * destination connection ID it held (8-20 bytes): the connection is made as after a Retry.
+   */
+  originalDcid?: Uint8Array;
   localHost: string;
   localPort: number;
   remoteHost: string;
@@ -128,6 +133,16 @@ export interface NativeBinding {
   decodeCid(pkt: Uint8Array, shortDcidLen: number): { version: number; dcid: string; scid: string; long: boolean; supported: boolean } | null;
   /** The Stateless Reset answering a short-header packet for an unknown connection ID (null: too short to answer). */
   statelessReset(resetKey: Uint8Array, pkt: Uint8Array, dcidLen: number): Buffer | null;
+  /** The Retry answering an acceptable Initial from that address, its token sealed with retrySecret (16-64 bytes); null if none could be made. */
+  retry(retrySecret: Uint8Array, pkt: Uint8Array, remoteHost: string, remotePort: number, nowMs: number): Buffer | null;
+  /**
+   * The acceptable Initial's Retry token checked for that address, made at most ttlMs before
+   * nowMs: 'none' (no token, or not a Retry token), 'valid' (odcid: the original destination
+   * connection ID it holds) or 'invalid'. Allocates nothing in the addon.
+   */
+  retryToken(retrySecret: Uint8Array, pkt: Uint8Array, remoteHost: string, remotePort: number, ttlMs: number, nowMs: number): { status: 'none' | 'valid' | 'invalid'; odcid?: Buffer };
+  /** CONNECTION_CLOSE INVALID_TOKEN answering an acceptable Initial (null if it does not decode). */
+  invalidTokenClose(pkt: Uint8Array): Buffer | null;
   version(): string;
   /** The numbers shared with this side (native/src/constants.h), checked at load (native-constants.ts). */
   constants: Record<'events' | 'status' | 'limits' | 'defaults' | 'errors', Record<string, number | string>>;

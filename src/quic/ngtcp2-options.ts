@@ -1,5 +1,6 @@
 import type { Logger } from '../base/log.js';
 import { envVar } from '../base/env.js';
+import type { RetryMode } from './ngtcp2-retry.js';
 
 export interface Ngtcp2EngineOptions {
   /** Where the server's socket-buffer warning goes (once per process). */
@@ -19,6 +20,10 @@ export interface Ngtcp2EngineOptions {
   activeMigration?: 'fallback' | 'always' | 'off' | boolean;
   /** 'fallback' mode: silence after a route change that triggers an active migration, ms (default 500). */
   activeFallbackMs?: number;
+  /** Server: address validation by Retry (ngtcp2-retry.ts; default 'auto': under pressure only). */
+  retry?: RetryMode;
+  /** Server: how long a Retry token is good for, ms (default RETRY_TOKEN_TTL_MS). */
+  retryTokenTtlMs?: number;
   /** Server: tell clients not to migrate actively (transport parameter; default false). */
   disableActiveMigration?: boolean;
   /** Route poll interval, ms (default 1000; `ip monitor` events act at once). */

@@ -2,8 +2,9 @@
  * The ngtcp2 engine's server. One UDP socket; datagrams are routed to connections by
  * destination connection ID (ngtcp2-routes.ts), so a device keeps its connection through
  * any number of address changes. Nothing is built for a sender until its Initial passed
- * the cheap checks and the handshake bounds; short-header packets for connections it does
- * not hold are answered with a rate-limited stateless reset (ngtcp2-reset.ts).
+ * the cheap checks, address validation by Retry when the mode asks for it
+ * (ngtcp2-retry.ts) and the handshake bounds; short-header packets for connections it
+ * does not hold are answered with a rate-limited stateless reset (ngtcp2-reset.ts).
  */
 import type dgram from 'node:dgram';
 import { isIP } from 'node:net';
@@ -13,6 +14,7 @@ import { NATIVE_LIMITS } from './native-constants.js';
 import { Ngtcp2Connection, now, type ConnectionOwner } from './ngtcp2-connection.js';
 import { keyLog, qlogDir, type Ngtcp2EngineOptions } from './ngtcp2-options.js';
 import { ResetLimiter, resetKeyOf } from './ngtcp2-reset.js';
+import { DEFAULT_RETRY_MODE, RetryGate, type RetryMode } from './ngtcp2-retry.js';
 import { CidRoutes } from './ngtcp2-routes.js';
 import { bindSocket, resolveHost } from './ngtcp2-udp.js';
 import { createPeerVerifier, type PeerVerifier } from '../tls/verify.js';
@@ -28,6 +30,13 @@ const MAX_PENDING = 512;
  * far more than it needs (a handshake is in progress for about one round trip).
  */
 const MAX_PENDING_PER_HOST = 64;
+/**
+ * Retry mode 'auto': an Initial without a token is answered with a Retry once this many
+ * handshakes are in progress, or half MAX_PENDING_PER_HOST from its address; the other
+ * half of each bound stays for senders that proved their address.
+ */
+const RETRY_PENDING = MAX_PENDING / 2;
+const RETRY_PENDING_PER_HOST = MAX_PENDING_PER_HOST / 2;
 /** Stateless resets the server sends per second at most (each answers one packet, and is smaller). */
 const RESETS_PER_S = 2000;
 /** How often a new handshake may look at the TLS files for a change, ms. */
@@ -41,7 +50,18 @@ interface ServerCreds {
   checkedAt: number;
 }
 
-type ServerListener = ((conn: QuicConnection) => void) | ((err: QuicError, from: Address) => void) | ((reason: string, from: Address) => void);
+/** Calls each listener with args; one that throws (a logging listener) leaves nothing to undo. */
+function notifyAll<A extends unknown[]>(listeners: ((...args: A) => void)[], ...args: A): void {
+  for (const l of listeners) {
+    try {
+      l(...args);
+    } catch {
+      /* nothing to undo */
+    }
+  }
+}
+
+type ServerListener = ((conn: QuicConnection) => void) | ((err: QuicError, from: Address) => void) | ((reason: string, from: Address) => void) | ((from: Address) => void);
 
 export class Ngtcp2Server implements QuicServer {
   readonly address: Address;
@@ -52,6 +72,7 @@ export class Ngtcp2Server implements QuicServer {
     connection: [] as ((c: QuicConnection) => void)[],
     handshakeError: [] as ((e: QuicError, from: Address) => void)[],
     refused: [] as ((reason: string, from: Address) => void)[],
+    retry: [] as ((from: Address) => void)[],
   };
   private pending = 0;
   private readonly pendingByHost = new Map<string, number>();
@@ -68,6 +89,7 @@ export class Ngtcp2Server implements QuicServer {
   resets = 0;
   private readonly resetKey: Buffer;
   private readonly resetLimit = new ResetLimiter(RESETS_PER_S);
+  private readonly retry: RetryGate;
   handshakes = 0;
   handshakeErrors = 0;
   private closedPathChanges = 0;
@@ -80,6 +102,7 @@ export class Ngtcp2Server implements QuicServer {
     // From the first key for the whole process: reset tokens stay valid across a credential reload.
     this.resetKey = resetKeyOf(opts.tls.key);
     this.creds = this.credsOf(opts.tls, opts.tls.source?.stamp() ?? '', Date.now());
+    this.retry = new RetryGate(eo.retry ?? DEFAULT_RETRY_MODE, eo.retryTokenTtlMs);
     const a = sock.address();
     this.address = { host: a.address, port: a.port };
     sock.on('message', (msg, rinfo) => this.onMessage(msg, { host: rinfo.address, port: rinfo.port }));
@@ -124,9 +147,10 @@ export class Ngtcp2Server implements QuicServer {
     return this.eo.log ?? silentLogger();
   }
 
-  on(event: 'connection' | 'handshakeError' | 'refused', listener: ServerListener): void {
+  on(event: 'connection' | 'handshakeError' | 'refused' | 'retry', listener: ServerListener): void {
     if (event === 'connection') this.listeners.connection.push(listener as (c: QuicConnection) => void);
     else if (event === 'handshakeError') this.listeners.handshakeError.push(listener as (e: QuicError, from: Address) => void);
+    else if (event === 'retry') this.listeners.retry.push(listener as (from: Address) => void);
     else this.listeners.refused.push(listener as (reason: string, from: Address) => void);
   }
 
@@ -138,12 +162,14 @@ export class Ngtcp2Server implements QuicServer {
   /**
    * Operations: handshakes, refusals, dropped datagrams (`refused` says why each datagram
    * that could not open a connection was dropped), connections still handshaking, path
-   * changes (open and closed connections).
+   * changes (open and closed connections), and address validation: the Retry mode, Retry
+   * packets sent, Retry tokens accepted and refused (these also under `refused`).
    */
-  stats(): { handshakes: number; handshakeErrors: number; dropped: number; resets: number; open: number; pending: number; pathChanges: number; refused: Record<string, number> } {
+  stats(): { handshakes: number; handshakeErrors: number; dropped: number; resets: number; open: number; pending: number; pathChanges: number; refused: Record<string, number>; retryMode: RetryMode; retries: number; tokensAccepted: number; tokensRefused: number } {
     let pathChanges = this.closedPathChanges;
     for (const c of this.conns) pathChanges += c.stats().pathChanges;
-    return { handshakes: this.handshakes, handshakeErrors: this.handshakeErrors, dropped: this.dropped, resets: this.resets, open: this.conns.size, pending: this.pending, pathChanges, refused: Object.fromEntries(this.refusedBy) };
+    const r = this.retry;
+    return { handshakes: this.handshakes, handshakeErrors: this.handshakeErrors, dropped: this.dropped, resets: this.resets, open: this.conns.size, pending: this.pending, pathChanges, refused: Object.fromEntries(this.refusedBy), retryMode: r.mode, retries: r.sent, tokensAccepted: r.accepted, tokensRefused: r.refused };
   }
 
   async close(code = 0, reason = 'server shutting down'): Promise<void> {
@@ -172,8 +198,16 @@ export class Ngtcp2Server implements QuicServer {
     const known = this.routes.get(hd.dcid);
     if (known) return known.receive(msg, this.address, from);
     if (!hd.long) return this.reset(msg, from);
-    const why = this.admission(hd.supported, msg, from);
-    if (why) return this.refuse(why, from);
+    const cheap = this.admission(hd.supported, msg);
+    if (cheap) return this.refuse(cheap, from);
+    const v = this.retry.check(msg, from, this.pressure(from), now());
+    if (v.kind === 'retry') return this.sendRetry(v.packet, from);
+    if (v.kind === 'refuse') {
+      if (v.close) this.answer(v.close, from);
+      return this.refuse(v.why, from);
+    }
+    const full = this.bounds(from);
+    if (full) return this.refuse(full, from);
     let conn: Ngtcp2Connection;
     try {
       const tls = this.opts.tls;
@@ -188,6 +222,7 @@ export class Ngtcp2Server implements QuicServer {
           keyLogFile: keyLog(this.opts.keyLogFile),
           qlogDir: qlogDir(),
           resetKey: this.resetKey,
+          originalDcid: v.odcid,
           alpn: this.opts.alpn,
           idleTimeoutMs: this.opts.idleTimeoutMs,
           keepAliveMs: this.opts.keepAliveMs,
@@ -213,26 +248,38 @@ export class Ngtcp2Server implements QuicServer {
     conn.receive(msg, this.address, from);
   }
 
-  /** The cheap checks, in order: nothing is built for a sender until its datagram passed them. '' admits it. */
-  private admission(supported: boolean, msg: Buffer, from: Address): string {
+  /** The cheap checks, in order: nothing is looked at further until a datagram passed them. '' passes it. */
+  private admission(supported: boolean, msg: Buffer): string {
     if (!supported) return 'unsupported QUIC version';
-    const why = loadNative().acceptInitial(msg);
-    if (why) return why;
+    return loadNative().acceptInitial(msg);
+  }
+
+  /** The handshake bounds, in all and per address, the last check before a connection is built. '' admits it. */
+  private bounds(from: Address): string {
     if (this.pending >= MAX_PENDING) return 'too many handshakes in progress';
     if ((this.pendingByHost.get(from.host) ?? 0) >= MAX_PENDING_PER_HOST) return 'too many handshakes from one address';
     return '';
   }
 
+  /** Whether Retry mode 'auto' validates addresses now: handshakes in progress are many, in all or from this address. */
+  private pressure(from: Address): boolean {
+    return this.pending >= RETRY_PENDING || (this.pendingByHost.get(from.host) ?? 0) >= RETRY_PENDING_PER_HOST;
+  }
+
+  private sendRetry(packet: Buffer, from: Address): void {
+    this.answer(packet, from);
+    notifyAll(this.listeners.retry, from);
+  }
+
+  /** Sends a datagram made for a sender that has no connection (a Retry, a close, a reset). */
+  private answer(data: Buffer, from: Address): void {
+    this.send({ data, localHost: this.address.host, localPort: this.address.port, remoteHost: from.host, remotePort: from.port });
+  }
+
   private refuse(why: string, from: Address): void {
     this.dropped++;
     this.refusedBy.set(why, (this.refusedBy.get(why) ?? 0) + 1);
-    for (const l of this.listeners.refused) {
-      try {
-        l(why, from);
-      } catch {
-        /* a logging listener failed; nothing to undo */
-      }
-    }
+    notifyAll(this.listeners.refused, why, from);
   }
 
   /**
@@ -245,7 +292,7 @@ export class Ngtcp2Server implements QuicServer {
     const d = loadNative().statelessReset(this.resetKey, msg, NATIVE_LIMITS.scidLen);
     if (!d) return;
     this.resets++;
-    this.send({ data: d, localHost: this.address.host, localPort: this.address.port, remoteHost: from.host, remotePort: from.port });
+    this.answer(d, from);
   }
 
   private owner(from: Address): ConnectionOwner {
@@ -275,13 +322,7 @@ export class Ngtcp2Server implements QuicServer {
       onFailed: (_c, err) => {
         donePending();
         this.handshakeErrors++;
-        for (const l of this.listeners.handshakeError) {
-          try {
-            l(err, from);
-          } catch {
-            /* a logging listener failed; nothing to undo */
-          }
-        }
+        notifyAll(this.listeners.handshakeError, err, from);
       },
       onClosed: (c: Ngtcp2Connection, _info: CloseInfo) => {
         donePending();

@@ -49,6 +49,8 @@ export interface ServerCounters {
   connections: number;
   handshakeErrors: number;
   refused: number;
+  /** Initials the engine answered with a Retry (address validation). */
+  retries: number;
   commits: number;
   committedRecords: number;
   /** Longest COMMIT (ms). With SQLite the event loop is blocked that long (it is synchronous); with PostgreSQL it is the wait for the database. */
@@ -80,16 +82,22 @@ export class IngestServer {
   /** Sessions waiting for room in the commit queue: resolved after each commit. */
   private roomWaiters: (() => void)[] = [];
   private roomWait: Promise<void> | null = null;
-  readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, commits: 0, committedRecords: 0, maxCommitMs: 0, slowCommits: 0, storageErrors: 0, maxQueued: 0, throttled: 0 };
+  readonly counters: ServerCounters = { connections: 0, handshakeErrors: 0, refused: 0, retries: 0, commits: 0, committedRecords: 0, maxCommitMs: 0, slowCommits: 0, storageErrors: 0, maxQueued: 0, throttled: 0 };
   private slowLoggedAt = -Infinity;
-  /** Refused handshakes and dropped datagrams, as the journal sees them (counted and summarised: a flood cannot flood the log). */
+  /** Refused handshakes, dropped datagrams and Retries sent, as the journal sees them (counted and summarised: a flood cannot flood the log). */
   private readonly refusalLog: LogSummary;
   private readonly dropLog: LogSummary;
+  private readonly retryLog: LogSummary;
   private summaryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: IngestServerOptions) {
     this.refusalLog = new LogSummary({ emit: (l) => o.log.warn(l), what: 'handshake refused', clock: systemClock });
     this.dropLog = new LogSummary({ emit: (l) => o.log.warn(l), what: 'datagram dropped', clock: systemClock });
+    this.retryLog = new LogSummary({ emit: (l) => o.log.info(l), what: 'address validation', clock: systemClock });
+  }
+
+  private summaries(): LogSummary[] {
+    return [this.refusalLog, this.dropLog, this.retryLog];
   }
 
   get address(): { host: string; port: number } {
@@ -130,9 +138,12 @@ export class IngestServer {
       this.refusalLog.note(err.message, `from ${from.host}:${from.port}`);
     });
     this.quic.on('refused', (reason, from) => this.dropLog.note(reason, `from ${from.host}:${from.port}`));
+    this.quic.on('retry', (from) => {
+      this.counters.retries++;
+      this.retryLog.note('Initial answered with a Retry', `from ${from.host}:${from.port}`);
+    });
     this.summaryTimer = setInterval(() => {
-      this.refusalLog.flush();
-      this.dropLog.flush();
+      for (const l of this.summaries()) l.flush();
     }, 1000).unref();
     const host = {
       store: o.store,
@@ -254,7 +265,6 @@ export class IngestServer {
     await Promise.race([Promise.all([...this.sessions].map((s) => s.drained())), new Promise((r) => setTimeout(r, 500).unref())]);
     await this.quic?.close(CloseCode.shutdown, 'server shutting down').catch(() => {});
     if (this.summaryTimer) clearInterval(this.summaryTimer);
-    this.refusalLog.close();
-    this.dropLog.close();
+    for (const l of this.summaries()) l.close();
   }
 }

@@ -7,7 +7,10 @@
  * Initials under 1200 bytes, 20,000 each of garbage Initials, mutated real Initials,
  * Handshakes for no connection, version bait and random datagrams, 1,000 half-open
  * handshakes timed out), then 20,000 bad datagrams into a live connection that must
- * still carry data; no unvalidated sender gets more than 3x what it sent.
+ * still carry data; then in Retry mode: junk and token-less ClientHellos answered with
+ * Retry, tokens forged, replayed from another address and expired refused with
+ * INVALID_TOKEN, half-open handshakes through a Retry, and one whole connection through
+ * a Retry carrying data; no unvalidated sender gets more than 3x what it sent.
  * Any memory error, leak or undefined behaviour fails the run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -47,5 +50,6 @@ it('takes a datagram flood on the accept path and a live connection with no leak
   console.log(r.stdout.trim());
   expect(r.stderr).not.toMatch(/Sanitizer|runtime error/);
   expect(r.stdout).toMatch(/^ok: \d+ tiny Initials/);
+  expect(r.stdout).toMatch(/Retry mode: [1-9]\d* Retries, [1-9]\d* tokens accepted, [1-9]\d* refused, a connection through a Retry carried data/);
   expect(r.status).toBe(0);
 }, 360_000);

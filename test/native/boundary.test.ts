@@ -95,6 +95,8 @@ describe.skipIf(!nativeAvailable())('ngtcp2 addon boundary', () => {
         expectArgError(() => c.flush(bad as number), 'nowMs', got);
         expectArgError(() => c.handleExpiry(bad as number), 'nowMs', got);
         expectArgError(() => c.recv(pkt, '127.0.0.1', 40_000, '127.0.0.1', 4433, bad as number), 'nowMs', got);
+        expectArgError(() => native.retry(new Uint8Array(32), pkt, '127.0.0.1', 40_000, bad as number), 'nowMs', got);
+        expectArgError(() => native.retryToken(new Uint8Array(32), pkt, '127.0.0.1', 40_000, 5000, bad as number), 'nowMs', got);
       }
       expectArgError(() => c.recv(pkt, '127.0.0.1', bad as number, '127.0.0.1', 4433, 2), 'localPort', got);
       expectArgError(() => c.recv(pkt, '127.0.0.1', 40_000, '127.0.0.1', bad as number, 2), 'remotePort', got);
@@ -107,7 +109,11 @@ describe.skipIf(!nativeAvailable())('ngtcp2 addon boundary', () => {
       expectArgError(() => c.setKeepAlive(bad as number), 'keepAliveMs', got);
       expectArgError(() => native.decodeCid(pkt, bad as number), 'shortDcidLen', got);
       expectArgError(() => native.statelessReset(new Uint8Array(32), pkt, bad as number), 'dcidLen', got);
+      expectArgError(() => native.retry(new Uint8Array(32), pkt, '127.0.0.1', bad as number, 2), 'remotePort', got);
+      expectArgError(() => native.retryToken(new Uint8Array(32), pkt, '127.0.0.1', 40_000, bad as number, 2), 'ttlMs', got);
     }
+    expectArgError(() => native.retryToken(new Uint8Array(32), pkt, '127.0.0.1', 40_000, 2 ** 32, 2), 'ttlMs', '4294967296');
+    expectArgError(() => native.retry(new Uint8Array(65), pkt, '127.0.0.1', 40_000, 2), 'retrySecret', '65');
     expectArgError(() => c.flush(1e13 + 1), 'nowMs', '10000000000001');
     expectArgError(() => c.write(2 ** 53, pkt, false), 'stream id', '9007199254740992');
     expectArgError(() => c.close(2 ** 53, '', true, 2), 'code', '9007199254740992');

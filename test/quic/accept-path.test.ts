@@ -1,8 +1,9 @@
 /**
  * The ngtcp2 server's accept path: a datagram that is not an acceptable Initial is
  * refused before anything is built for its sender, each refusal counted by reason;
- * handshakes in progress are bounded per source address; the TLS credentials are
- * parsed once per listener.
+ * handshakes in progress are bounded per source address (and in Retry mode 'auto', the
+ * default, half that bound makes the address prove itself by Retry first); the TLS
+ * credentials are parsed once per listener.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeQuicFixture, type QuicFixture } from '../support/quic-fixture.js';
@@ -15,12 +16,15 @@ import { loadNative, nativeAvailable } from '../../src/quic/native-loader.js';
 describe.skipIf(!nativeAvailable())('ngtcp2 accept path', () => {
   let fx: QuicFixture;
   let server: Ngtcp2Server;
+  let noRetry: Ngtcp2Server;
   beforeAll(async () => {
     fx = await makeQuicFixture(['VH-1']);
     server = (await createNgtcp2Engine().listen({ ...fx.common(fx.server), host: '127.0.0.1', port: 0 })) as Ngtcp2Server;
+    noRetry = (await createNgtcp2Engine({ retry: 'off' }).listen({ ...fx.common(fx.server), host: '127.0.0.1', port: 0 })) as Ngtcp2Server;
   });
   afterAll(async () => {
     await server?.close();
+    await noRetry?.close();
     await fx?.cleanup();
   });
 
@@ -56,7 +60,8 @@ describe.skipIf(!nativeAvailable())('ngtcp2 accept path', () => {
     a.close();
   });
 
-  it('holds at most 64 handshakes in progress from one address; the rest are refused as such', async () => {
+  it("with Retry 'off', holds at most 64 handshakes in progress from one address; the rest are refused as such", async () => {
+    const server = noRetry;
     const tls = fx.device('VH-1');
     const a = await Attacker.open();
     const before = server.stats().refused['too many handshakes from one address'] ?? 0;
@@ -65,6 +70,22 @@ describe.skipIf(!nativeAvailable())('ngtcp2 accept path', () => {
     expect(server.stats().pending).toBe(64);
     expect((server.stats().refused['too many handshakes from one address'] ?? 0) - before).toBe(36);
     // none of them can complete (the attacker never answers): they time out and free their slots
+    await waitFor(() => server.stats().pending === 0, 15_000, 'half-open handshakes timed out');
+    expect(a.received).toBeLessThanOrEqual(3 * a.sent);
+    a.close();
+  }, 30_000);
+
+  it("in Retry mode 'auto', past 32 handshakes in progress from one address answers the rest with Retries and builds nothing for them", async () => {
+    const tls = fx.device('VH-1');
+    const a = await Attacker.open();
+    const before = server.stats();
+    for (let i = 0; i < 100; i++) a.send(clientHello(tls, server.address.port), server.address.port);
+    await waitFor(() => server.stats().pending + server.stats().retries - before.retries >= 100, 5000, '100 ClientHellos seen');
+    const s = server.stats();
+    expect(s.retryMode).toBe('auto');
+    expect(s.pending).toBe(32);
+    expect(s.retries - before.retries).toBe(68);
+    expect(s.refused['too many handshakes from one address'] ?? 0).toBe(before.refused['too many handshakes from one address'] ?? 0);
     await waitFor(() => server.stats().pending === 0, 15_000, 'half-open handshakes timed out');
     expect(a.received).toBeLessThanOrEqual(3 * a.sent);
     a.close();

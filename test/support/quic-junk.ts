@@ -58,9 +58,10 @@ export class Attacker {
     });
   }
 
-  static async open(): Promise<Attacker> {
+  /** A socket on `host` (any 127.0.0.0/8 address on Linux: another source address on loopback). */
+  static async open(host = '127.0.0.1'): Promise<Attacker> {
     const s = dgram.createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => s.bind(0, host, r));
     return new Attacker(s);
   }
 

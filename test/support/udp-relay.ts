@@ -6,6 +6,7 @@
  * - rebind(host?): give every mapping a fresh outside socket (new source port,
  *   and a new source address if `host` is another loopback address such as
  *   127.0.0.2): what a NAT rebinding or a handoff looks like to the server;
+ * - delayMs: a one-way delay on each datagram in each direction (a longer path);
  * - counts of datagrams and bytes relayed and dropped;
  * - tap: a callback that sees each datagram sent toward the server.
  *
@@ -55,6 +56,8 @@ export class UdpRelay {
   private readonly mappings = new Map<string, Mapping>();
   /** Sees every datagram relayed toward the server (e.g. to capture real packets for fuzzing). */
   tap: ((msg: Buffer) => void) | undefined;
+  /** Holds each datagram this long in each direction, ms (0: sent at once). */
+  delayMs = 0;
   private holeUntil = 0;
   private outsideHost: string;
   private closed = false;
@@ -130,7 +133,7 @@ export class UdpRelay {
       }
       this.counts.toClient++;
       this.counts.bytesToClient += msg.byteLength;
-      this.inside.send(msg, client.port, client.host);
+      this.later(() => this.inside.send(msg, client.port, client.host));
     });
   }
 
@@ -169,7 +172,14 @@ export class UdpRelay {
     this.tap?.(msg);
     this.counts.toServer++;
     this.counts.bytesToServer += msg.byteLength;
-    m.outside.send(msg, this.target.port, this.target.host);
+    this.later(() => m.outside.send(msg, this.target.port, this.target.host));
+  }
+
+  private later(send: () => void): void {
+    if (this.delayMs <= 0) return send();
+    setTimeout(() => {
+      if (!this.closed) send();
+    }, this.delayMs);
   }
 
   async close(): Promise<void> {
