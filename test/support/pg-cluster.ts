@@ -44,9 +44,10 @@ export interface PgCluster {
  * A throwaway PostgreSQL cluster (initdb + pg_ctl) in a temp directory, listening
  * only on a Unix socket there. PostgreSQL refuses to run as root: as root the
  * cluster belongs to the `postgres` user of the Debian package (else `nobody`).
- * fsync and synchronous_commit stay at their defaults: a COMMIT is durable.
+ * fsync and synchronous_commit stay at their defaults (a COMMIT is durable) unless
+ * `settings` (postgresql.conf parameters, given as -c options) say otherwise.
  */
-export async function startPgCluster(): Promise<PgCluster> {
+export async function startPgCluster(settings: Record<string, string | number> = {}): Promise<PgCluster> {
   const bin = pgBinDir();
   if (!bin) throw new Error(pgUnavailable()!);
   const dir = mkdtempSync(join(tmpdir(), 'gs-pg-'));
@@ -64,7 +65,8 @@ export async function startPgCluster(): Promise<PgCluster> {
   const opts = { ...(ids ?? {}), cwd: dir, env: { ...process.env, LC_ALL: 'C', PGTZ: 'UTC' } };
   const port = 20_000 + Math.floor(Math.random() * 40_000);
   await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'], opts);
-  const pgOpts = `-c listen_addresses= -c unix_socket_directories=${sock} -p ${port} -c max_connections=50`;
+  const extra = Object.entries(settings).map(([k, v]) => ` -c ${k}=${v}`).join('');
+  const pgOpts = `-c listen_addresses= -c unix_socket_directories=${sock} -p ${port} -c max_connections=50${extra}`;
   try {
     await run(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', pgOpts, 'start'], opts);
   } catch (err) {
