@@ -66,7 +66,7 @@ function generate(file: string, part: FleetPart): { rows: number; ms: number; cp
 }
 
 /** The real read-only HTTP API on `store`, with one operator token. */
-async function serve(store: Store): Promise<Served> {
+async function serve(store: Store): Promise<Served & { close(): Promise<void> }> {
   TokenStore.ensureTable(store.db);
   const tokens = new TokenStore(store.db);
   const token = tokens.add(`bench-${Math.random().toString(36).slice(2, 8)}`);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,9 +32,36 @@ function userIds(name: string): { uid: number; gid: number } | null {
   return null;
 }
 
+/** The kernel's clock ticks per second, the unit of /proc/PID/stat's times. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** [pid, parent pid, utime + stime in clock ticks] of every process /proc shows. */
+function procTimes(): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // after "pid (comm) ": state, ppid, ..., utime, stime at 0, 1, ..., 11, 12
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.push([Number(d), Number(f[1]), Number(f[11]) + Number(f[12])]);
+  }
+  return out;
+}
+
 export interface PgCluster {
   /** A connection URL for a new empty database `name` (Unix socket, trust auth). */
   database(name: string): Promise<string>;
+  /**
+   * CPU time (user + system) the cluster's processes have used since it started, ms, as far
+   * as /proc shows it: the postmaster and its children, each counted from when it was first
+   * seen alive; what a child used after the last call and before it exited is missed.
+   */
+  cpuMs(): number;
   /** SIGKILL-free stop (immediate shutdown) and removal of the cluster's files. */
   stop(): Promise<void>;
   dir: string;
@@ -75,8 +102,19 @@ export async function startPgCluster(settings: Record<string, string | number> =
     throw new Error(`pg_ctl start failed: ${(err as Error).message}\n${log}`, { cause: err });
   }
   const url = (db: string) => `postgres://postgres@localhost/${db}?host=${encodeURIComponent(sock)}&port=${port}`;
+  const seen = new Map<number, number>();
+  let total = 0;
   return {
     dir,
+    cpuMs() {
+      const master = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      for (const [pid, ppid, ticks] of procTimes()) {
+        if (pid !== master && ppid !== master) continue;
+        total += ticks - (seen.get(pid) ?? 0);
+        seen.set(pid, ticks);
+      }
+      return (total * 1000) / CLOCK_TICKS;
+    },
     async database(name) {
       const c = new pg.Client({ connectionString: url('postgres') });
       await c.connect();

@@ -24,7 +24,6 @@ export const verdict = (ok: boolean, load: number) => (ok ? 'met' : `missed at l
 export interface Served {
   base: string;
   token: string;
-  close(): Promise<void>;
 }
 
 /** CPU time spent outside this process (the database server's), ms since the last call's reading. */

@@ -6,7 +6,8 @@ import { mergeTrack, mergeTrackPages, type PageQuery } from '../track.js';
 
 type Row = Record<string, unknown>;
 
-const REC_PAGE = `SELECT ${POSITION_SELECT} FROM records
+/** One keyset page of a vehicle's positions: after (time_ms, spool, seq) = ($2, $3, $4), before time $5, at most $6 rows. */
+export const REC_PAGE = `SELECT ${POSITION_SELECT} FROM records
   WHERE device = $1 AND (time_ms, spool, seq) > ($2, $3, $4) AND time_ms < $5 ORDER BY time_ms, spool, seq LIMIT $6`;
 const GAP_PAGE = `SELECT * FROM gaps WHERE device = $1 AND (from_time_ms, spool, seq) > ($2, $3, $4) AND from_time_ms < $5 AND to_time_ms >= $6
   ORDER BY from_time_ms, spool, seq LIMIT $7`;
