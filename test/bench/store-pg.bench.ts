@@ -11,7 +11,8 @@
 //  2. everything inside a bounding box during one hour, the per-vehicle form against the
 //     plain WHERE, with their plans;
 //  3. the latest position of every vehicle (3,000), store.vehicles() and GET /api/v1/vehicles,
-//     against the GROUP BY max(time_ms) a store without the `devices` pointer has to run;
+//     against the GROUP BY max(time_ms) a store without the `devices` pointer has to run, and
+//     EXPLAIN ANALYZE of the store's query;
 //  4. memory of this process while the API streams a month of one vehicle (CSV, 2.6 M rows;
 //     GS_BENCH_MONTH_DAYS, 0 skips it) against one day: the live heap must stay flat.
 // Targets (docs/DATA.md, issue "fleet data"): the day's GeoJSON under 1 s total, the latest
@@ -31,6 +32,7 @@ import { PgTokenStore } from '../../src/server/http/tokens-pg.js';
 import { silentLogger } from '../../src/base/log.js';
 import { PgStore } from '../../src/server/store/pg/store.js';
 import { REC_PAGE } from '../../src/server/store/pg/read.js';
+import { VEHICLE_SQL } from '../../src/server/store/read.js';
 import { pgUnavailable, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import { BBOX, bboxSql, DAY0, DAY_S, FULL, fleetSql, LATEST_GROUP_BY_SQL, MONTH_DAYS, ROWS, SHORT, TARGET, TARGET_N, VEHICLES, type FleetPart } from '../support/store-fleet.js';
 import { cpuMs, dayDocument, dayQuery, exportMemory, f1, latestPositions, median, ms, ratio, verdict, type OtherCpu, type Served } from '../support/store-reads.js';
@@ -123,6 +125,7 @@ async function latestQuery(store: PgStore): Promise<void> {
   const b = await timedQuery(store.pool, 1, LATEST_GROUP_BY_SQL, []);
   if (b.rows < l.n) throw new Error(`latest: the baseline found ${b.rows} vehicles, the store ${l.n}`);
   console.log(`${l.text} (target under 100 ms: ${verdict(l.storeMs < 100 && l.httpMs < 100, load())})`);
+  console.log(`latest position, the store's query in PostgreSQL: [${await plan(store.pool, `${VEHICLE_SQL} ORDER BY d.device`, [], 'ANALYZE, BUFFERS, COSTS OFF')}]`);
   console.log(`latest position, baseline GROUP BY max(time_ms) over the records: ${f1(b.ms)} ms; store.vehicles() takes ${ratio(l.storeMs, b.ms)} of it`);
 }
 
