@@ -1,5 +1,6 @@
-// Fleet store benchmark (SQLite). Prints measurements and ratios against baselines measured
-// in the same run:
+// Fleet store benchmark (SQLite; the same reads on PostgreSQL are store-pg.bench.ts:
+// `npm run bench -- store` runs both, `npm run bench -- store.bench` this one only). Prints
+// measurements and ratios against baselines measured in the same run:
 //  1. one vehicle's day at 1 Hz (86,400 rows) as GeoJSON through the real HTTP API
 //     (time to first byte, total) in a table of GS_BENCH_ROWS (default 10,000,000) rows,
 //     against the same query in a table holding only that day; and the same document built
@@ -19,8 +20,9 @@
 //     and each with the forwarding outbox on (--forward), against the same store without it.
 // Targets (docs/DATA.md, issue "fleet data"): the day's GeoJSON under 1 s total, the latest
 // positions of 3,000 vehicles under 100 ms.
-// The 10 M rows are generated inside SQLite in one transaction (recursive CTE, rows in time
-// order across vehicles as ingest writes them), not through the ingest path. Page cache warm.
+// The 10 M rows (test/support/store-fleet.ts) are generated inside SQLite in one transaction
+// (recursive CTE, rows in time order across vehicles as ingest writes them), not through the
+// ingest path; records_device_time is built after them. Page cache warm.
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
