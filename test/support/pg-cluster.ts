@@ -53,13 +53,23 @@ function procTimes(): [number, number, number][] {
   return out;
 }
 
+/** A backend serving a connection on the Unix socket: its title is "postgres: USER DB [local] ...". */
+function isClientBackend(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('[local]');
+  } catch {
+    return false; // exited meanwhile
+  }
+}
+
 export interface PgCluster {
   /** A connection URL for a new empty database `name` (Unix socket, trust auth). */
   database(name: string): Promise<string>;
   /**
-   * CPU time (user + system) the cluster's processes have used since it started, ms, as far
-   * as /proc shows it: the postmaster and its children, each counted from when it was first
-   * seen alive; what a child used after the last call and before it exited is missed.
+   * CPU time (user + system) the backends of client connections have used, ms, as /proc
+   * shows it: each counted from when it was first seen alive (what one used after the last
+   * call and before it exited is missed). The cluster's own background processes
+   * (checkpointer, writers, autovacuum) are not counted.
    */
   cpuMs(): number;
   /** SIGKILL-free stop (immediate shutdown) and removal of the cluster's files. */
@@ -109,7 +119,7 @@ export async function startPgCluster(settings: Record<string, string | number> =
     cpuMs() {
       const master = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
       for (const [pid, ppid, ticks] of procTimes()) {
-        if (pid !== master && ppid !== master) continue;
+        if (ppid !== master || !isClientBackend(pid)) continue;
         total += ticks - (seen.get(pid) ?? 0);
         seen.set(pid, ticks);
       }
