@@ -125,13 +125,15 @@ export const BBOX = { from: DAY0 + 12 * 3_600_000, to: DAY0 + 13 * 3_600_000, la
 
 /**
  * Everything inside BBOX, as SQL a user runs on the database (docs/DATA.md): the per-vehicle
- * form that can use records_device_time, and the plain WHERE over the table; `param` spells
- * the parameter named by a key of BBOX.
+ * form that can use records_device_time, and the plain WHERE over the table (and their
+ * columns and condition, for other forms); `param` spells the parameter named by a key of BBOX.
  */
-export function bboxSql(param: (k: keyof typeof BBOX) => string): { perVehicle: string; plain: string } {
+export function bboxSql(param: (k: keyof typeof BBOX) => string): { perVehicle: string; plain: string; cols: string; where: string } {
   const where = `time_ms >= ${param('from')} AND time_ms < ${param('to')} AND lat BETWEEN ${param('latMin')} AND ${param('latMax')} AND lon BETWEEN ${param('lonMin')} AND ${param('lonMax')}`;
   const cols = 'device, time_ms, lat, lon, speed_mps';
   return {
+    cols,
+    where,
     perVehicle: `SELECT ${cols} FROM records WHERE device IN (SELECT device FROM devices) AND ${where} ORDER BY device, time_ms`,
     plain: `SELECT ${cols} FROM records WHERE ${where} ORDER BY device, time_ms`,
   };
