@@ -3,15 +3,20 @@ import { gapFromRow, POSITION_SELECT, positionItemFromValues } from '../columns.
 import type { GapRow, Position, TrackItem, TrackOptions, VehicleSummary } from '../query.js';
 import { VEHICLE_SQL, vehicleFromRow } from '../read.js';
 import { mergeTrack, mergeTrackPages, type PageQuery } from '../track.js';
+import { readAhead } from './read-ahead.js';
 
 type Row = Record<string, unknown>;
 
-const REC_PAGE = `SELECT ${POSITION_SELECT} FROM records
+/** One keyset page of a vehicle's positions: after (time_ms, spool, seq) = ($2, $3, $4), before time $5, at most $6 rows. */
+export const REC_PAGE = `SELECT ${POSITION_SELECT} FROM records
   WHERE device = $1 AND (time_ms, spool, seq) > ($2, $3, $4) AND time_ms < $5 ORDER BY time_ms, spool, seq LIMIT $6`;
 const GAP_PAGE = `SELECT * FROM gaps WHERE device = $1 AND (from_time_ms, spool, seq) > ($2, $3, $4) AND from_time_ms < $5 AND to_time_ms >= $6
   ORDER BY from_time_ms, spool, seq LIMIT $7`;
 
-/** Read queries on the PostgreSQL store: the SQLite reader's queries, each page one round trip through the pool. */
+/**
+ * Read queries on the PostgreSQL store: the SQLite reader's queries, each page one round
+ * trip through the pool; a track's positions are read one page ahead.
+ */
 export class PgReader {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -34,7 +39,10 @@ export class PgReader {
 
   private pageQueries(device: string, fromMs: number, toMs: number): [PageQuery<{ kind: 'position' } & Position>, PageQuery<{ kind: 'gap' } & GapRow>] {
     return [
-      async (k, n) => ((await this.pool.query({ text: REC_PAGE, values: [device, k.t, k.spool, k.seq, toMs, n], rowMode: 'array' })).rows as unknown[][]).map(positionItemFromValues),
+      readAhead(
+        async (k, n) => ((await this.pool.query({ text: REC_PAGE, values: [device, k.t, k.spool, k.seq, toMs, n], rowMode: 'array' })).rows as unknown[][]).map(positionItemFromValues),
+        (p) => ({ t: p.timeMs, spool: p.spool, seq: p.seq }),
+      ),
       async (k, n) => ((await this.pool.query(GAP_PAGE, [device, k.t, k.spool, k.seq, toMs, fromMs, n])).rows as Row[]).map((r) => ({ kind: 'gap' as const, ...gapFromRow(r) })),
     ];
   }
