@@ -35,6 +35,8 @@ export class Fleet {
   private fitted = false;
   /** Live events in the last seconds, for the records-per-second figure. */
   private readonly eventTimes: number[] = [];
+  /** Live events received since the page started. */
+  private events = 0;
   onSelect: (id: string) => void = () => {};
 
   constructor(
@@ -85,6 +87,7 @@ export class Fleet {
   /** A live record: the vehicle is online and at this position. */
   live(p: PositionProps): void {
     this.eventTimes.push(performance.now());
+    this.events++;
     let e = this.entries.get(p.device);
     if (!e) {
       e = { v: { id: p.device, online: true, lastSeen: p.received, handshakes: 0, pathChanges: 0, lastClose: null, firmware: null, records: 0, duplicates: 0, gaps: 0, lost: 0, latest: null }, state: 'offline', marker: null, dirty: true };
@@ -179,6 +182,7 @@ export class Fleet {
     let online = 0;
     for (const e of this.entries.values()) if (e.v.online) online++;
     this.els.stats.textContent = `${this.entries.size} vehicles, ${online} online, ${(this.eventTimes.length / 10).toFixed(1)} records/s`;
+    Object.assign(this.els.stats.dataset, { vehicles: String(this.entries.size), online: String(online), events: String(this.events) });
   }
 
   show(visible: boolean): void {
