@@ -16,6 +16,13 @@ interface Entry {
 
 type SortKey = 'id' | 'state' | 'speed' | 'time';
 
+/** A vehicle's row in the list: kept while the vehicle is shown, its texts changed in place. */
+interface Row {
+  tr: HTMLTableRowElement;
+  /** id, state, speed, time */
+  texts: Text[];
+}
+
 const LIST_ROWS = 500;
 
 function icon(id: string, state: VehicleState, seq: number | undefined): L.DivIcon {
@@ -35,6 +42,8 @@ export class Fleet {
   private fitted = false;
   /** Live events in the last seconds, for the records-per-second figure. */
   private readonly eventTimes: number[] = [];
+  /** The rows on screen, by vehicle: a redraw moves and edits them, so a row under the pointer stays the same element. */
+  private readonly rowEls = new Map<string, Row>();
   /** Live events received since the page started. */
   private events = 0;
   onSelect: (id: string) => void = () => {};
@@ -164,14 +173,42 @@ export class Fleet {
     return rows;
   }
 
+  /** The row of `e`, made the first time it is shown, with its texts brought up to date. */
+  private row(e: Entry, now: number): HTMLTableRowElement {
+    let r = this.rowEls.get(e.v.id);
+    if (!r) {
+      const tr = document.createElement('tr');
+      tr.dataset.vehicle = e.v.id;
+      const cells = [0, 1, 2, 3].map(() => tr.appendChild(document.createElement('td')));
+      cells[1]!.appendChild(document.createElement('i'));
+      r = { tr, texts: cells.map((td) => td.appendChild(document.createTextNode(''))) };
+      this.rowEls.set(e.v.id, r);
+    }
+    const cls = `gs-${e.state}`;
+    if (r.tr.className !== cls) r.tr.className = cls;
+    const texts = [e.v.id, STATE_LABEL[e.state], kmh(e.v.latest?.speedMps ?? null), shortTime(e.v.latest?.time ?? null, now)];
+    for (const [k, t] of texts.entries()) if (r.texts[k]!.data !== t) r.texts[k]!.data = t;
+    return r.tr;
+  }
+
   private renderList(): void {
     this.listDirty = false;
     const rows = this.rows();
     const now = Date.now();
-    this.els.tbody.innerHTML = rows
-      .slice(0, LIST_ROWS)
-      .map((e) => `<tr data-vehicle="${escapeHtml(e.v.id)}" class="gs-${e.state}"><td>${escapeHtml(e.v.id)}</td><td><i></i>${STATE_LABEL[e.state]}</td><td>${kmh(e.v.latest?.speedMps ?? null)}</td><td>${shortTime(e.v.latest?.time ?? null, now)}</td></tr>`)
-      .join('');
+    const shown = new Set<string>();
+    let at = this.els.tbody.firstElementChild;
+    for (const e of rows.slice(0, LIST_ROWS)) {
+      shown.add(e.v.id);
+      const tr = this.row(e, now);
+      if (tr === at) at = at.nextElementSibling;
+      else this.els.tbody.insertBefore(tr, at);
+    }
+    while (at) {
+      const next = at.nextElementSibling;
+      at.remove();
+      at = next;
+    }
+    for (const id of this.rowEls.keys()) if (!shown.has(id)) this.rowEls.delete(id);
     this.els.more.textContent = rows.length > LIST_ROWS ? `${rows.length - LIST_ROWS} more: narrow the filter` : `${rows.length} shown`;
     for (const th of this.els.thead.querySelectorAll('th')) th.className = th.dataset.sort === this.sort.key ? (this.sort.dir === 1 ? 'asc' : 'desc') : '';
   }
