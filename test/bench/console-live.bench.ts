@@ -21,6 +21,7 @@
  * CPU and PSS (all its processes), the load generator's CPU, and the vehicles' fix->ack
  * p50/p99 (also during the draws: the server reads the day while it ingests).
  * Ratios: window 3 against window 1 (the page), and against window 2 (ingest).
+ * GS_BENCH_CONSOLE_PROFILE=FILE writes a CPU profile of the page in window 3 to FILE.
  * The load generator, the server and chromium share this machine's CPUs; the load
  * average and each one's CPU are printed, so a reader sees when the machine is full.
  */
@@ -48,6 +49,8 @@ const WINDOW_S = Number(process.env.GS_BENCH_CONSOLE_WINDOW_S ?? 20);
 const RUNS = 3;
 const RAMP = 250;
 const DAY_VEHICLE = 'truck-1';
+/** A file to write a CPU profile of the live page's window to (unset: none). */
+const PROFILE = process.env.GS_BENCH_CONSOLE_PROFILE;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -124,11 +127,11 @@ interface PagePhase {
 }
 
 /** A fresh page on the fleet map: settles, one measurement window, then RUNS draws of the day. */
-async function pagePhase(label: string, b: HeadlessBrowser, srv: ServerProc, vs: Vehicle[], base: string, token: string): Promise<PagePhase> {
+async function pagePhase(label: string, b: HeadlessBrowser, srv: ServerProc, vs: Vehicle[], base: string, token: string, profileTo?: string): Promise<PagePhase> {
   const c = await openFleetMap(b, base, token, DAY_VEHICLE);
   try {
     await new Promise((r) => setTimeout(r, 5000)); // settle: the list, the markers, the first flushes
-    const [page, machine] = await watch(srv, vs, () => measureWindow(c, WINDOW_S * 1000));
+    const [page, machine] = await watch(srv, vs, () => measureWindow(c, WINDOW_S * 1000, profileTo));
     console.log(`${label}, page on the fleet map ${page.wallS.toFixed(1)} s: ${showPage(page)}`);
     console.log(`${label}, machine meanwhile: ${showMachine(machine)}`);
     const e0 = (await fleetStats(c.page)).events;
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
     const [, ingest] = await watch(s, vs, () => new Promise((r) => setTimeout(r, WINDOW_S * 1000)));
     console.log(`2 streaming, no page, ${ingest.wallS.toFixed(1)} s: ${showMachine(ingest)}`);
 
-    const live = await pagePhase('3 streaming', b, s, vs, base, token);
+    const live = await pagePhase('3 streaming', b, s, vs, base, token, PROFILE);
 
     const [i, l] = [idle.page, live.page];
     console.log(

@@ -1,6 +1,7 @@
 // The operator console in chromium as the console benchmarks drive it: the page opened
 // on the fleet map with a token, a measurement window over the page (frames, long tasks,
 // heap, main-thread time, what the fleet map shows), and the time to draw one vehicle-day.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
 import { Store } from '../../src/server/store/store.js';
@@ -89,10 +90,18 @@ export interface PageWindow {
   fleet: { vehicles: number; online: number; events: number };
 }
 
-/** Measures the page for `ms`: requestAnimationFrame intervals, long tasks (> 50 ms), heap, main-thread time, live events received. */
-export async function measureWindow(c: ConsolePage, ms: number): Promise<PageWindow> {
+/**
+ * Measures the page for `ms`: requestAnimationFrame intervals, long tasks (> 50 ms), heap,
+ * main-thread time, live events received. With `profileTo`, also writes a CPU profile of
+ * the page over the window there (.cpuprofile, for chromium's DevTools).
+ */
+export async function measureWindow(c: ConsolePage, ms: number, profileTo?: string): Promise<PageWindow> {
   const p = c.page;
   await c.cdp.send('HeapProfiler.collectGarbage');
+  if (profileTo) {
+    await c.cdp.send('Profiler.enable');
+    await c.cdp.send('Profiler.start');
+  }
   const m0 = await metrics(c.cdp);
   const f0 = await fleetStats(p);
   const t0 = performance.now();
@@ -131,6 +140,7 @@ export async function measureWindow(c: ConsolePage, ms: number): Promise<PageWin
     return { frames: w.frames, long: w.long };
   });
   const wallS = (performance.now() - t0) / 1000;
+  if (profileTo) writeFileSync(profileTo, JSON.stringify((await c.cdp.send('Profiler.stop')).profile));
   const m1 = await metrics(c.cdp);
   const f1 = await fleetStats(p);
   await c.cdp.send('HeapProfiler.collectGarbage');
