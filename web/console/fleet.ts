@@ -115,6 +115,7 @@ export class Fleet {
   /** Applies what changed since the last flush to the markers; the list is redrawn if anything did. */
   flush(): void {
     const add: L.Marker[] = [];
+    const moved: [L.Marker, L.LatLng][] = [];
     let changed = false;
     for (const e of this.entries.values()) {
       if (!e.dirty) continue;
@@ -134,7 +135,7 @@ export class Fleet {
         e.marker.on('click', () => this.onSelect(e.v.id));
         add.push(e.marker);
       } else {
-        if (!e.marker.getLatLng().equals(at)) e.marker.setLatLng(at);
+        if (!e.marker.getLatLng().equals(at)) moved.push([e.marker, at]);
         if (state !== e.state) e.marker.setIcon(icon(e.v.id, state, l.seq));
         else {
           const span = e.marker.getElement()?.firstElementChild as HTMLElement | null | undefined;
@@ -143,6 +144,7 @@ export class Fleet {
       }
       e.state = state;
     }
+    if (moved.length) this.move(moved);
     if (add.length) this.cluster.addLayers(add);
     if (add.length && !this.fitted) {
       this.fitted = true;
@@ -151,6 +153,23 @@ export class Fleet {
     if (changed) this.listDirty = true;
     if (this.listDirty) this.renderList();
     this.renderStats();
+  }
+
+  /**
+   * Moves markers in one pass of the cluster group: out together, moved, back together.
+   * A marker moved on its own is re-clustered alone, and each time the group recomputes
+   * the bounds and icons of all its clusters: for thousands of vehicles a second that
+   * fills the page's main thread.
+   */
+  private move(moved: [L.Marker, L.LatLng][]): void {
+    const markers = moved.map(([m]) => m);
+    this.cluster.removeLayers(markers);
+    for (const [m, at] of moved) {
+      // Without the group's 'move' listener, which would re-cluster the marker on its own; addLayers sets it again.
+      m.off('move');
+      m.setLatLng(at);
+    }
+    this.cluster.addLayers(markers);
   }
 
   fitAll(): void {
