@@ -43,6 +43,7 @@ import { DAY_RECORDS } from '../support/day-track.js';
 import { drawDay, fleetStats, measureWindow, openFleetMap, startDayServer, type PageWindow } from '../support/console-page.js';
 import { cpuMs, rssMb } from '../support/quic-junk.js';
 import { cpuMsOf, descendants, pssMbOf } from '../support/proc-tree.js';
+import { runBench } from '../support/bench-main.js';
 
 const VEHICLES = Number(process.env.GS_BENCH_CONSOLE_VEHICLES ?? 3000);
 const WINDOW_S = Number(process.env.GS_BENCH_CONSOLE_WINDOW_S ?? 20);
@@ -214,10 +215,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);
