@@ -40,8 +40,8 @@ export class Fleet {
   private sort: { key: SortKey; dir: 1 | -1 } = { key: 'id', dir: 1 };
   private listDirty = true;
   private fitted = false;
-  /** Live events in the last seconds, for the records-per-second figure. */
-  private readonly eventTimes: number[] = [];
+  /** Live events per whole second (of performance.now()) over the last 10 s, oldest first: the records-per-second figure. */
+  private readonly perSecond: { s: number; n: number }[] = [];
   /** The rows on screen, by vehicle: a redraw moves and edits them, so a row under the pointer stays the same element. */
   private readonly rowEls = new Map<string, Row>();
   /** Live events received since the page started. */
@@ -95,7 +95,10 @@ export class Fleet {
 
   /** A live record: the vehicle is online and at this position. */
   live(p: PositionProps): void {
-    this.eventTimes.push(performance.now());
+    const s = Math.floor(performance.now() / 1000);
+    const last = this.perSecond[this.perSecond.length - 1];
+    if (last?.s === s) last.n++;
+    else this.perSecond.push({ s, n: 1 });
     this.events++;
     let e = this.entries.get(p.device);
     if (!e) {
@@ -233,11 +236,13 @@ export class Fleet {
   }
 
   private renderStats(): void {
-    const now = performance.now();
-    while (this.eventTimes.length && this.eventTimes[0]! < now - 10_000) this.eventTimes.shift();
+    // The last 10 seconds: the 9 before this one and this one so far.
+    const now = performance.now() / 1000;
+    while (this.perSecond.length && this.perSecond[0]!.s <= Math.floor(now) - 10) this.perSecond.shift();
+    const events = this.perSecond.reduce((a, b) => a + b.n, 0);
     let online = 0;
     for (const e of this.entries.values()) if (e.v.online) online++;
-    this.els.stats.textContent = `${this.entries.size} vehicles, ${online} online, ${(this.eventTimes.length / 10).toFixed(1)} records/s`;
+    this.els.stats.textContent = `${this.entries.size} vehicles, ${online} online, ${(events / (9 + (now % 1))).toFixed(1)} records/s`;
     Object.assign(this.els.stats.dataset, { vehicles: String(this.entries.size), online: String(online), events: String(this.events) });
   }
 
