@@ -119,6 +119,7 @@ export class Fleet {
   flush(): void {
     const add: L.Marker[] = [];
     const moved: [L.Marker, L.LatLng][] = [];
+    const reseq: [L.Marker, number][] = [];
     let changed = false;
     for (const e of this.entries.values()) {
       if (!e.dirty) continue;
@@ -140,14 +141,16 @@ export class Fleet {
       } else {
         if (!e.marker.getLatLng().equals(at)) moved.push([e.marker, at]);
         if (state !== e.state) e.marker.setIcon(icon(e.v.id, state, l.seq));
-        else {
-          const span = e.marker.getElement()?.firstElementChild as HTMLElement | null | undefined;
-          if (span) span.dataset.seq = String(l.seq);
-        }
+        else reseq.push([e.marker, l.seq]);
       }
       e.state = state;
     }
     if (moved.length) this.move(moved);
+    // After the moves: a marker the group put back on the map has its icon's HTML again.
+    for (const [m, seq] of reseq) {
+      const span = m.getElement()?.firstElementChild as HTMLElement | null | undefined;
+      if (span) span.dataset.seq = String(seq);
+    }
     if (add.length) this.cluster.addLayers(add);
     if (add.length && !this.fitted) {
       this.fitted = true;
