@@ -6,15 +6,11 @@
 // nothing. Prints the median of RUNS loads and the ratio. The view's requests (track,
 // trips, link) each read the day from the store in the one server process; the part after
 // the responses is the page's own (decode, map line, charts, lane).
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { Store } from '../../src/server/store/store.js';
-import { DAY_RECORDS, DAY_T0, storeDay } from '../support/day-track.js';
+import { DAY_RECORDS, DAY_T0 } from '../support/day-track.js';
 import { makeFleet } from '../support/link-fixture.js';
-import { startServerProcess, type ServerProc } from '../support/server-proc.js';
-import { runCli } from '../support/cli-io.js';
-import { httpBaseOf } from '../support/http-api.js';
+import type { ServerProc } from '../support/server-proc.js';
 import { launchChromium, type HeadlessBrowser } from '../support/browser.js';
+import { drawDay, openFleetMap, startDayServer } from '../support/console-page.js';
 
 const RUNS = 3;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -23,40 +19,17 @@ const fleet = await makeFleet(['truck-1'], 'gs-bench-draw-');
 let srv: ServerProc | null = null;
 let b: HeadlessBrowser | null = null;
 
-/** Loads the view's range again (the form's "show") and waits until it is drawn; returns [wall ms, the page's own ms, of which after the responses]. */
-async function load(p: Page, first: boolean): Promise<[number, number, number]> {
-  await p.evaluate(() => (globalThis as unknown as { document: { querySelector(s: string): { removeAttribute(a: string): void } } }).document.querySelector('#track-summary').removeAttribute('data-points'));
-  const t0 = performance.now();
-  if (first) await p.locator('#vehicle-list tbody tr[data-vehicle="truck-1"]').click();
-  else await p.click('#range-form button[type=submit]');
-  await p.waitForSelector(`#track-summary[data-points="${DAY_RECORDS}"]`, { timeout: 60_000 });
-  // two animation frames: what draw() queued is on screen
-  await p.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
-  const wall = performance.now() - t0;
-  return [wall, Number(await p.getAttribute('#track-summary', 'data-ms')), Number(await p.getAttribute('#track-summary', 'data-draw-ms'))];
-}
-
-declare function requestAnimationFrame(cb: () => void): number;
-
 try {
-  const db = join(fleet.dir, 'ingest.db');
-  const store = Store.open(db);
-  storeDay(store, 'truck-1');
-  store.close();
-  const token = (await runCli(['server', 'token', 'add', 'bench', '--db', db])).stdout.trim();
-  srv = await startServerProcess({ ca: fleet.ca, db, args: ['--http', '127.0.0.1:0'] });
-  const base = httpBaseOf(srv.output());
+  const day = await startDayServer(fleet, 'truck-1');
+  srv = day.srv;
+  const { base, token } = day;
   b = await launchChromium();
-  const p = await b.context.newPage();
-  await p.setViewportSize({ width: 1400, height: 1000 });
-  const errors: string[] = [];
-  p.on('pageerror', (e) => errors.push(e.message));
-  await p.goto(`${base}/#token=${encodeURIComponent(token)}`);
+  const { page: p, errors } = await openFleetMap(b, base, token, 'truck-1');
   const walls: number[] = [];
   const own: number[] = [];
   const draws: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const [w, m, d] = await load(p, r === 0);
+    const [w, m, d] = await drawDay(p, 'truck-1', r === 0);
     walls.push(w);
     own.push(m);
     draws.push(d);

@@ -24,6 +24,7 @@ import { deviceTls } from '../../src/tls/material.js';
 import { silentLogger } from '../../src/base/log.js';
 import { systemClock } from '../../src/base/clock.js';
 import { codecBatchPacker } from '../../src/telemetry/record-codec.js';
+import { runBench } from '../support/bench-main.js';
 
 const VEHICLES = Number(process.env.GS_BENCH_FLOOD_VEHICLES ?? 1000);
 const RATE = Number(process.env.GS_BENCH_FLOOD_RATE ?? 10_000);
@@ -137,10 +138,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

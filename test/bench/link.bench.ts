@@ -58,6 +58,7 @@ import { allDrives, withSyntheticSensors } from '../support/codec-drive.js';
 import { codecBatchPacker } from '../../src/telemetry/record-codec.js';
 import type { RecordPacker } from '../../src/protocol/packing.js';
 import { summaryCounts, total } from '../support/log-summaries.js';
+import { runBench } from '../support/bench-main.js';
 
 const N = Number(process.env.GS_BENCH_RECORDS ?? 100_000);
 const STEPS = (process.env.GS_BENCH_VEHICLES ?? '250,500,1000,2000,3000,4000').split(',').map(Number).filter((n) => n > 0);
@@ -293,10 +294,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -17,6 +17,7 @@ import type { QuicEngine, QuicStream } from '../../src/quic/engine.js';
 import { repoRoot } from '../support/shared.js';
 import { makeQuicFixture, type QuicFixture } from '../support/quic-fixture.js';
 import { UdpRelay } from '../support/udp-relay.js';
+import { runBench } from '../support/bench-main.js';
 
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_S ?? 30);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 50_000);
@@ -150,10 +151,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (e: Error) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBench(main);

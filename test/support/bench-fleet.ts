@@ -75,14 +75,20 @@ export async function grow(vs: Vehicle[], n: number, mk: MkVehicle, ramp: number
   return true;
 }
 
-/** One record per second from every vehicle not yet driving, phases spread over the second. */
-export function drive(vs: Vehicle[]): void {
-  for (const v of vs) {
+/** Where vehicle `i` (its index in the fleet) is at `timeMs`, in 1e-7 degrees. */
+export type Place = (i: number, timeMs: number) => { lat7: number; lon7: number };
+
+/** Every vehicle at one point (the link benchmarks measure the link, not the map). */
+const ONE_POINT: Place = () => ({ lat7: 481_372_000, lon7: 115_755_000 });
+
+/** One record per second from every vehicle not yet driving, phases spread over the second; `place` says where each one is. */
+export function drive(vs: Vehicle[], place: Place = ONE_POINT): void {
+  for (const [i, v] of vs.entries()) {
     if (v.timer) continue;
     setTimeout(() => {
       const tick = () => {
         const t = Date.now();
-        v.spool.append(encodeRecord({ seq: v.spool.headSeq + 1, timeMs: t, lat7: 481_372_000, lon7: 115_755_000, altDm: 5200, speedCms: 1200, courseCdeg: 9000, mode: 3, sats: 9, hdopC: 90 }), t);
+        v.spool.append(encodeRecord({ seq: v.spool.headSeq + 1, timeMs: t, ...place(i, t), altDm: 5200, speedCms: 1200, courseCdeg: 9000, mode: 3, sats: 9, hdopC: 90 }), t);
         v.link.notify();
       };
       tick();

@@ -16,6 +16,13 @@ interface Entry {
 
 type SortKey = 'id' | 'state' | 'speed' | 'time';
 
+/** A vehicle's row in the list: kept while the vehicle is shown, its texts changed in place. */
+interface Row {
+  tr: HTMLTableRowElement;
+  /** id, state, speed, time */
+  texts: Text[];
+}
+
 const LIST_ROWS = 500;
 
 function icon(id: string, state: VehicleState, seq: number | undefined): L.DivIcon {
@@ -33,8 +40,12 @@ export class Fleet {
   private sort: { key: SortKey; dir: 1 | -1 } = { key: 'id', dir: 1 };
   private listDirty = true;
   private fitted = false;
-  /** Live events in the last seconds, for the records-per-second figure. */
-  private readonly eventTimes: number[] = [];
+  /** Live events per whole second (of performance.now()) over the last 10 s, oldest first: the records-per-second figure. */
+  private readonly perSecond: { s: number; n: number }[] = [];
+  /** The rows on screen, by vehicle: a redraw moves and edits them, so a row under the pointer stays the same element. */
+  private readonly rowEls = new Map<string, Row>();
+  /** Live events received since the page started. */
+  private events = 0;
   onSelect: (id: string) => void = () => {};
 
   constructor(
@@ -84,7 +95,11 @@ export class Fleet {
 
   /** A live record: the vehicle is online and at this position. */
   live(p: PositionProps): void {
-    this.eventTimes.push(performance.now());
+    const s = Math.floor(performance.now() / 1000);
+    const last = this.perSecond[this.perSecond.length - 1];
+    if (last?.s === s) last.n++;
+    else this.perSecond.push({ s, n: 1 });
+    this.events++;
     let e = this.entries.get(p.device);
     if (!e) {
       e = { v: { id: p.device, online: true, lastSeen: p.received, handshakes: 0, pathChanges: 0, lastClose: null, firmware: null, records: 0, duplicates: 0, gaps: 0, lost: 0, latest: null }, state: 'offline', marker: null, dirty: true };
@@ -103,6 +118,8 @@ export class Fleet {
   /** Applies what changed since the last flush to the markers; the list is redrawn if anything did. */
   flush(): void {
     const add: L.Marker[] = [];
+    const moved: [L.Marker, L.LatLng][] = [];
+    const reseq: [L.Marker, number][] = [];
     let changed = false;
     for (const e of this.entries.values()) {
       if (!e.dirty) continue;
@@ -122,14 +139,17 @@ export class Fleet {
         e.marker.on('click', () => this.onSelect(e.v.id));
         add.push(e.marker);
       } else {
-        if (!e.marker.getLatLng().equals(at)) e.marker.setLatLng(at);
+        if (!e.marker.getLatLng().equals(at)) moved.push([e.marker, at]);
         if (state !== e.state) e.marker.setIcon(icon(e.v.id, state, l.seq));
-        else {
-          const span = e.marker.getElement()?.firstElementChild as HTMLElement | null | undefined;
-          if (span) span.dataset.seq = String(l.seq);
-        }
+        else reseq.push([e.marker, l.seq]);
       }
       e.state = state;
+    }
+    if (moved.length) this.move(moved);
+    // After the moves: a marker the group put back on the map has its icon's HTML again.
+    for (const [m, seq] of reseq) {
+      const span = m.getElement()?.firstElementChild as HTMLElement | null | undefined;
+      if (span) span.dataset.seq = String(seq);
     }
     if (add.length) this.cluster.addLayers(add);
     if (add.length && !this.fitted) {
@@ -139,6 +159,23 @@ export class Fleet {
     if (changed) this.listDirty = true;
     if (this.listDirty) this.renderList();
     this.renderStats();
+  }
+
+  /**
+   * Moves markers in one pass of the cluster group: out together, moved, back together.
+   * A marker moved on its own is re-clustered alone, and each time the group recomputes
+   * the bounds and icons of all its clusters: for thousands of vehicles a second that
+   * fills the page's main thread.
+   */
+  private move(moved: [L.Marker, L.LatLng][]): void {
+    const markers = moved.map(([m]) => m);
+    this.cluster.removeLayers(markers);
+    for (const [m, at] of moved) {
+      // Without the group's 'move' listener, which would re-cluster the marker on its own; addLayers sets it again.
+      m.off('move');
+      m.setLatLng(at);
+    }
+    this.cluster.addLayers(markers);
   }
 
   fitAll(): void {
@@ -161,24 +198,55 @@ export class Fleet {
     return rows;
   }
 
+  /** The row of `e`, made the first time it is shown, with its texts brought up to date. */
+  private row(e: Entry, now: number): HTMLTableRowElement {
+    let r = this.rowEls.get(e.v.id);
+    if (!r) {
+      const tr = document.createElement('tr');
+      tr.dataset.vehicle = e.v.id;
+      const cells = [0, 1, 2, 3].map(() => tr.appendChild(document.createElement('td')));
+      cells[1]!.appendChild(document.createElement('i'));
+      r = { tr, texts: cells.map((td) => td.appendChild(document.createTextNode(''))) };
+      this.rowEls.set(e.v.id, r);
+    }
+    const cls = `gs-${e.state}`;
+    if (r.tr.className !== cls) r.tr.className = cls;
+    const texts = [e.v.id, STATE_LABEL[e.state], kmh(e.v.latest?.speedMps ?? null), shortTime(e.v.latest?.time ?? null, now)];
+    for (const [k, t] of texts.entries()) if (r.texts[k]!.data !== t) r.texts[k]!.data = t;
+    return r.tr;
+  }
+
   private renderList(): void {
     this.listDirty = false;
     const rows = this.rows();
     const now = Date.now();
-    this.els.tbody.innerHTML = rows
-      .slice(0, LIST_ROWS)
-      .map((e) => `<tr data-vehicle="${escapeHtml(e.v.id)}" class="gs-${e.state}"><td>${escapeHtml(e.v.id)}</td><td><i></i>${STATE_LABEL[e.state]}</td><td>${kmh(e.v.latest?.speedMps ?? null)}</td><td>${shortTime(e.v.latest?.time ?? null, now)}</td></tr>`)
-      .join('');
+    const shown = new Set<string>();
+    let at = this.els.tbody.firstElementChild;
+    for (const e of rows.slice(0, LIST_ROWS)) {
+      shown.add(e.v.id);
+      const tr = this.row(e, now);
+      if (tr === at) at = at.nextElementSibling;
+      else this.els.tbody.insertBefore(tr, at);
+    }
+    while (at) {
+      const next = at.nextElementSibling;
+      at.remove();
+      at = next;
+    }
+    for (const id of this.rowEls.keys()) if (!shown.has(id)) this.rowEls.delete(id);
     this.els.more.textContent = rows.length > LIST_ROWS ? `${rows.length - LIST_ROWS} more: narrow the filter` : `${rows.length} shown`;
     for (const th of this.els.thead.querySelectorAll('th')) th.className = th.dataset.sort === this.sort.key ? (this.sort.dir === 1 ? 'asc' : 'desc') : '';
   }
 
   private renderStats(): void {
-    const now = performance.now();
-    while (this.eventTimes.length && this.eventTimes[0]! < now - 10_000) this.eventTimes.shift();
+    // The last 10 seconds: the 9 before this one and this one so far.
+    const now = performance.now() / 1000;
+    while (this.perSecond.length && this.perSecond[0]!.s <= Math.floor(now) - 10) this.perSecond.shift();
+    const events = this.perSecond.reduce((a, b) => a + b.n, 0);
     let online = 0;
     for (const e of this.entries.values()) if (e.v.online) online++;
-    this.els.stats.textContent = `${this.entries.size} vehicles, ${online} online, ${(this.eventTimes.length / 10).toFixed(1)} records/s`;
+    this.els.stats.textContent = `${this.entries.size} vehicles, ${online} online, ${(events / (9 + (now % 1))).toFixed(1)} records/s`;
+    Object.assign(this.els.stats.dataset, { vehicles: String(this.entries.size), online: String(online), events: String(this.events) });
   }
 
   show(visible: boolean): void {
