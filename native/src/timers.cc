@@ -19,10 +19,17 @@ double Conn::expiry_ms() const {
   ngtcp2_tstamp t = ngtcp2_conn_get_expiry(conn_);
   if (t == UINT64_MAX) return -1;
   double ms = (double)t / 1e6;
-  // Outage detection is ours: wake up when the peer has been silent long enough.
+  // Outage detection is ours: wake up when the peer has been silent long enough with
+  // data in flight. With nothing in flight there is nothing to detect (update_outage
+  // would not enter outage mode), and that deadline, already past on an idle link,
+  // would wake the connection on every turn of the event loop.
   if (!outage_ && handshake_done()) {
-    double o = (double)(last_rx_ts_ + cfg_.outage_after_ms * NGTCP2_MILLISECONDS) / 1e6;
-    if (o < ms) ms = o;
+    ngtcp2_conn_stat cs;
+    ngtcp2_conn_get_conn_stat(conn_, &cs);
+    if (cs.bytes_in_flight > 0) {
+      double o = (double)(last_rx_ts_ + cfg_.outage_after_ms * NGTCP2_MILLISECONDS) / 1e6;
+      if (o < ms) ms = o;
+    }
   }
   return ms;
 }

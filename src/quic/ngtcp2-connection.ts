@@ -57,6 +57,8 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
   private holdUntil = 0;
   private lastPad = -Infinity;
   private holdTimer: NodeJS.Timeout | null = null;
+  /** Times the expiry timer has fired (an idle connection wakes for keep-alive only). */
+  timerWakeups = 0;
 
   constructor(
     private readonly native: NativeConnection,
@@ -268,6 +270,7 @@ export class Ngtcp2Connection implements QuicConnection, StreamHost {
 
   private onTimer(): void {
     this.timer = null;
+    this.timerWakeups++;
     if (this.closed) return;
     const st = this.native.handleExpiry(now());
     if (st !== NativeStatus.Ok) return this.fail(st);

@@ -115,6 +115,23 @@ async function relayedSession(): Promise<{ srv: Echo; relay: UdpRelay; c: QuicCo
   return { srv, relay, c };
 }
 
+describe('ngtcp2 engine timers', () => {
+  it('an idle connection sleeps: after its data is acknowledged, neither end wakes more than a few times in 3 s (keep-alive 20 s)', async () => {
+    const engine = createNgtcp2Engine();
+    const srv = await echoServer(engine);
+    const c = (await dial(engine, srv.server.address.port)) as Ngtcp2Connection;
+    await send(c, 'hello');
+    await waitFor('the message', () => srv.messages.length === 1 || undefined);
+    // past the outage detector's 1.5 s of peer silence: nothing is in flight, so there is nothing to detect
+    await new Promise((r) => setTimeout(r, 2000));
+    const s = srv.conns[0] as Ngtcp2Connection;
+    const [c0, s0] = [c.timerWakeups, s.timerWakeups];
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(c.timerWakeups - c0).toBeLessThan(10);
+    expect(s.timerWakeups - s0).toBeLessThan(10);
+  });
+});
+
 describe('ngtcp2 engine interop with the @matrixai/quic engine', () => {
   it.each([
     ['ngtcp2 device', 'matrixai server', 'ngtcp2', 'matrixai'],
