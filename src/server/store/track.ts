@@ -7,6 +7,9 @@ export interface PageKey {
   seq: number;
 }
 
+/** The key after `row`, whose time is `t`: where the page after it starts. */
+export const keyAfter = (row: { spool: string; seq: number }, t: number): PageKey => ({ t, spool: row.spool, seq: row.seq });
+
 /** One page of at most `n` rows after `k`, at once (SQLite) or later (PostgreSQL). */
 export type PageQuery<T> = (k: PageKey, n: number) => T[] | Promise<T[]>;
 
@@ -69,7 +72,7 @@ function pager<T extends { spool: string; seq: number }>(page: PageQuery<T>, n: 
       return null;
     }
     const last = rows[rows.length - 1]!;
-    key = { t: timeOf(last), spool: last.spool, seq: last.seq };
+    key = keyAfter(last, timeOf(last));
     return buf[i++]!;
   };
   return {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { gapFromRow, POSITION_SELECT, positionItemFromValues } from '../columns.js';
 import type { GapRow, Position, TrackItem, TrackOptions, VehicleSummary } from '../query.js';
 import { VEHICLE_SQL, vehicleFromRow } from '../read.js';
-import { mergeTrack, mergeTrackPages, type PageQuery } from '../track.js';
+import { keyAfter, mergeTrack, mergeTrackPages, type PageQuery } from '../track.js';
 import { readAhead } from './read-ahead.js';
 
 type Row = Record<string, unknown>;
@@ -41,7 +41,7 @@ export class PgReader {
     return [
       readAhead(
         async (k, n) => ((await this.pool.query({ text: REC_PAGE, values: [device, k.t, k.spool, k.seq, toMs, n], rowMode: 'array' })).rows as unknown[][]).map(positionItemFromValues),
-        (p) => ({ t: p.timeMs, spool: p.spool, seq: p.seq }),
+        (p) => keyAfter(p, p.timeMs),
       ),
       async (k, n) => ((await this.pool.query(GAP_PAGE, [device, k.t, k.spool, k.seq, toMs, fromMs, n])).rows as Row[]).map((r) => ({ kind: 'gap' as const, ...gapFromRow(r) })),
     ];
