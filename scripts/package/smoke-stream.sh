@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Part of smoke.sh: the executable for ARCH (arm64 under qemu) streams to the x64
 # executable's ingest server on loopback over QUIC for a short run; the server must have
-# stored records from it. Engine: ngtcp2 on arm64 (@matrixai/quic has no arm64 build).
+# stored records from it, and its HTTP API (read by the executable's own track reader
+# process) must give back as many positions as it stored. Engine: ngtcp2 on arm64 (@matrixai/quic has no arm64 build).
 #   scripts/package/smoke-stream.sh ARCH TMPDIR
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,7 +19,8 @@ say() { echo "smoke[$arch]: $*"; }
 "${server[@]}" ca issue --dir "$ca" --server localhost --alt 127.0.0.1 >/dev/null
 "${server[@]}" ca issue --dir "$ca" TRUCK-STREAM >/dev/null
 
-"${server[@]}" server --listen 127.0.0.1:0 --db "$tmp/server.db" --ca "$ca" > "$tmp/server.log" 2>&1 &
+token="$("${server[@]}" server token add smoke --db "$tmp/server.db")"
+"${server[@]}" server --listen 127.0.0.1:0 --db "$tmp/server.db" --ca "$ca" --http 127.0.0.1:0 > "$tmp/server.log" 2>&1 &
 spid=$!
 port=""
 for _ in $(seq 1 100); do
@@ -39,6 +41,22 @@ apid=$!
 sleep "$seconds"
 kill -TERM "$apid" 2>/dev/null || true
 wait "$apid" || true
+grep -q '1 of 1 track reader process up' "$tmp/server.log" || { echo "smoke-stream: the server's track reader did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
+http="$(sed -n 's|.*HTTP API on \(http://[^/]*\)/api/v1/.*|\1|p' "$tmp/server.log" | head -1)"
+positions="$(node -e '
+  const [base, token] = process.argv.slice(1);
+  const get = async (path) => {
+    const r = await fetch(base + path, { headers: { authorization: "Bearer " + token } });
+    if (r.status !== 200) throw new Error(path + ": HTTP " + r.status);
+    return r.text();
+  };
+  (async () => {
+    // the day up to the latest stored fix
+    const latest = Date.parse(JSON.parse(await get("/api/v1/vehicles/TRUCK-STREAM")).latest.time);
+    const range = "from=" + new Date(latest - 86_400_000).toISOString() + "&to=" + new Date(latest + 1000).toISOString();
+    const csv = await get("/api/v1/vehicles/TRUCK-STREAM/positions?format=csv&" + range);
+    console.log(csv.split("\n").filter((l) => l.startsWith("position,")).length);
+  })().catch((e) => { console.error(e.message); process.exit(1); });' "$http" "$token")" || { echo "smoke-stream: the HTTP API did not answer positions" >&2; tail -20 "$tmp/server.log" >&2; exit 1; }
 kill -TERM "$spid" 2>/dev/null || true
 wait "$spid" || true
 "${server[@]}" server stats --db "$tmp/server.db" > "$tmp/stats.json"
@@ -48,4 +66,8 @@ if [ "${records:-0}" -lt 1 ]; then
   tail -20 "$tmp/agent.log" >&2; tail -20 "$tmp/server.log" >&2
   exit 1
 fi
-say "ok: streamed $records records to the x64 server over QUIC ($engine) in ${seconds} s"
+if [ "$positions" -ne "$records" ]; then
+  echo "smoke-stream: the HTTP API gave $positions positions of the $records records stored" >&2
+  exit 1
+fi
+say "ok: streamed $records records to the x64 server over QUIC ($engine) in ${seconds} s; its HTTP API's track reader gave all $positions back"

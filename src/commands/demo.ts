@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { selfCommand } from '../base/self.js';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { numberOption, parseCommandArgs, type Command } from './command.js';
@@ -31,12 +32,6 @@ Options:
   --engine NAME  QUIC engine: ngtcp2 | matrixai (default ngtcp2)`;
 
 const VEHICLE = 'DEMO-001';
-
-/** How to run this same program again as a child (node + script, or the single binary). */
-function selfCommand(): { cmd: string; args: string[] } {
-  if ((process as { pkg?: unknown }).pkg) return { cmd: process.execPath, args: [] };
-  return { cmd: process.execPath, args: [...process.execArgv, process.argv[1]!] };
-}
 
 async function startServer(dir: string, engine: string): Promise<{ proc: ChildProcess; port: number; exited: Promise<number | null> }> {
   const self = selfCommand();

@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { numberOption, parseCommandArgs, type Command } from './command.js';
+import { selfCommand } from '../base/self.js';
+import { ReaderPool, type ReaderProcess } from '../server/reads/pool.js';
+import { localReads } from '../server/reads/track-reads.js';
 import { UsageError } from '../base/errors.js';
 import { createLogger } from '../base/log.js';
 import { parseHostPort } from '../base/host-port.js';
@@ -22,6 +27,10 @@ import { DEFAULT_OUTBOX_MAX_ROWS, Outbox } from '../server/forward/outbox.js';
 import { PgOutbox } from '../server/forward/pg-outbox.js';
 import { parsePmtilesUrl, parseTilesUrl, PMTILES_PATH, type ConsoleOptions } from '../server/console/page.js';
 import { PmtilesArchive } from '../server/console/pmtiles-archive.js';
+
+/** Reader processes by default: one per core beyond the one ingest runs on, 1..MAX_DEFAULT_READERS. */
+const MAX_DEFAULT_READERS = 4;
+const DEFAULT_READERS = Math.max(1, Math.min(MAX_DEFAULT_READERS, availableParallelism() - 1));
 
 const runUsage = `Usage: geostream server --listen HOST:PORT --db FILE|URL --ca DIR [options]
        geostream server stats --db FILE|URL
@@ -53,6 +62,10 @@ Options:
                        live events) on this TCP address; clients need a token from
                        'geostream server token add NAME --db FILE'
   --http-tls           serve the API over HTTPS with the server certificate (--name)
+  --http-readers N     processes that read tracks and trips for the API, each with its
+                       own read-only database connection, so a long read never holds up
+                       ingest (default ${DEFAULT_READERS}: one per core beyond the first, at most
+                       ${MAX_DEFAULT_READERS}; 0: read in this process)
   --forward URL        POST every stored record to this webhook as JSON batches, at
                        least once, in commit order, each with its key vehicle/spool/seq
                        (a durable outbox in the database; ingest never waits for it).
@@ -144,7 +157,22 @@ async function openArchive(file: string): Promise<PmtilesArchive> {
 }
 
 /** The HTTP API beside the ingest server, on the ingest database (its token table made if missing). */
-async function startHttpApi(o: { host: string; port: number; tls: { cert: string; key: string } | undefined; store: AnyStore; online: () => ReadonlySet<string>; log: Logger; console: ConsoleOptions; basemap: PmtilesArchive | undefined }): Promise<HttpApi> {
+/** A `geostream server reader` child with its IPC channel; its log lines go where the server's do. */
+function spawnReader(): ReaderProcess {
+  const self = selfCommand();
+  return spawn(self.cmd, [...self.args, 'server', 'reader'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' }) as ReaderProcess;
+}
+
+/** The HTTP API's reads: in `readers` reader processes on `db`, or in this process (0). */
+async function startReads(db: string, store: AnyStore, readers: number, log: Logger): Promise<ReaderPool | null> {
+  if (readers === 0) return null;
+  const pool = new ReaderPool({ db, processes: readers, spawn: spawnReader, log, fallback: localReads(store) });
+  await pool.start();
+  log.info(`${pool.ready} of ${readers} track reader process${readers === 1 ? '' : 'es'} up`);
+  return pool;
+}
+
+async function startHttpApi(o: { host: string; port: number; tls: { cert: string; key: string } | undefined; store: AnyStore; reads: ReaderPool | null; online: () => ReadonlySet<string>; log: Logger; console: ConsoleOptions; basemap: PmtilesArchive | undefined }): Promise<HttpApi> {
   let tokens: TokenStore | PgTokenStore;
   if (o.store instanceof PgStore) {
     await PgTokenStore.ensureTable(o.store.pool);
@@ -153,7 +181,7 @@ async function startHttpApi(o: { host: string; port: number; tls: { cert: string
     TokenStore.ensureTable(o.store.db);
     tokens = new TokenStore(o.store.db);
   }
-  const api = new HttpApi({ host: o.host, port: o.port, tls: o.tls, queries: o.store, tokens, online: o.online, log: o.log, console: o.console, ...(o.basemap ? { basemap: o.basemap } : {}) });
+  const api = new HttpApi({ host: o.host, port: o.port, tls: o.tls, queries: o.store, ...(o.reads ? { reads: o.reads } : {}), tokens, online: o.online, log: o.log, console: o.console, ...(o.basemap ? { basemap: o.basemap } : {}) });
   try {
     await api.start();
   } catch (err) {
@@ -221,7 +249,8 @@ export const serverCommand: Command = {
   async run(argv, io) {
     if (argv[0] === 'stats') return runStats(argv.slice(1), io);
     if (argv[0] === 'token') return (await import('./server-token.js')).tokenCommand.run(argv.slice(1), io);
-    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' }, 'udp-buffer': { type: 'string' }, 'quic-retry': { type: 'string' }, http: { type: 'string' }, 'http-tls': { type: 'boolean' }, forward: { type: 'string' }, 'forward-retry-max': { type: 'string' }, 'forward-outbox-max': { type: 'string' }, 'keep-days': { type: 'string' }, 'http-tiles': { type: 'string' }, 'http-pmtiles': { type: 'string' }, 'http-attribution': { type: 'string' } }, false);
+    if (argv[0] === 'reader') return (await import('./server-reader.js')).runReader(argv.slice(1), io);
+    const { values } = parseCommandArgs(argv, { listen: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, name: { type: 'string' }, engine: { type: 'string' }, 'udp-buffer': { type: 'string' }, 'quic-retry': { type: 'string' }, http: { type: 'string' }, 'http-tls': { type: 'boolean' }, 'http-readers': { type: 'string' }, forward: { type: 'string' }, 'forward-retry-max': { type: 'string' }, 'forward-outbox-max': { type: 'string' }, 'keep-days': { type: 'string' }, 'http-tiles': { type: 'string' }, 'http-pmtiles': { type: 'string' }, 'http-attribution': { type: 'string' } }, false);
     if (values.help) {
       io.stdout.write(`${runUsage}\n`);
       return 0;
@@ -248,6 +277,9 @@ export const serverCommand: Command = {
     if (outboxMax !== undefined && !Number.isInteger(outboxMax)) throw new UsageError(`--forward-outbox-max: expected a whole number of records, got ${values['forward-outbox-max']}`);
     if ((retryMaxS !== undefined || outboxMax !== undefined) && !forwardUrl) throw new UsageError('--forward-retry-max and --forward-outbox-max need --forward URL');
     const consoleOpts = consoleOptions(values, !!values.http);
+    const readers = numberOption('http-readers', values['http-readers'], 0, 64);
+    if (readers !== undefined && !Number.isInteger(readers)) throw new UsageError(`--http-readers: expected a whole number 0..64, got ${values['http-readers']}`);
+    if (readers !== undefined && !values.http) throw new UsageError('--http-readers needs --http HOST:PORT');
     const engineName = engineOption(values.engine);
     const retry = retryModeOption(values['quic-retry'], engineName);
     const udpBufferBytes = numberOption('udp-buffer', values['udp-buffer'], 0, 2 ** 31 - 1);
@@ -264,7 +296,8 @@ export const serverCommand: Command = {
     if (basemap) log.info(`PMTiles base map ${values['http-pmtiles']}: ${basemap.tileFormat} tiles, zoom ${basemap.header.minZoom}-${basemap.header.maxZoom}, ${basemap.size} bytes, served at ${PMTILES_PATH}`);
     const store = await openStore(values.db);
     const server = new IngestServer({ engine: createEngine(engineName, { log, retry }), store, host: addr.host, port: addr.port, tls, log, identify: vehicleIdFromCert, packers: [codecBatchPacker], udpBufferBytes });
-    const http = httpAddr ? await startHttpApi({ ...httpAddr, tls: values['http-tls'] ? tls : undefined, store, online: () => server.onlineDevices(), log: log.child({ component: 'http' }), console: consoleOpts, basemap }) : null;
+    const reads = httpAddr ? await startReads(values.db, store, readers ?? DEFAULT_READERS, log.child({ component: 'http' })) : null;
+    const http = httpAddr ? await startHttpApi({ ...httpAddr, tls: values['http-tls'] ? tls : undefined, store, reads, online: () => server.onlineDevices(), log: log.child({ component: 'http' }), console: consoleOpts, basemap }) : null;
     if (http) log.info(`HTTP API on ${http.scheme}://${http.address.host}:${http.address.port}/api/v1/, operator console at /`);
     const forwarder = await startForwarding(forwardUrl, store, log.child({ component: 'forward' }), retryMaxS, outboxMax);
     await server.start();
@@ -286,6 +319,7 @@ export const serverCommand: Command = {
       process.on('SIGTERM', onTerm);
     });
     await stopRetention();
+    await reads?.close();
     await basemap?.close();
     await store.close();
     if (retention) log.info(`retention (${keepDays} days): ${retention.totals.records} records, ${retention.totals.gaps} gaps and ${retention.totals.linkEvents} link events removed in ${retention.totals.steps} steps (longest ${retention.totals.maxStepMs.toFixed(1)} ms)`);

@@ -97,13 +97,18 @@ describe.skipIf(skip !== null)(`ingest server processes on PostgreSQL${skip ? ` 
     const tok = await runCli(['server', 'token', 'add', 'ops', '--db', url]);
     expect(tok.code).toBe(0);
     const token = tok.stdout.trim();
-    const api = await startServerProcess({ ca: fleet.ca, db: url, args: ['--http', '127.0.0.1:0'] });
+    const api = await startServerProcess({ ca: fleet.ca, db: url, args: ['--http', '127.0.0.1:0', '--http-readers', '1'] });
     try {
       const at = /HTTP API on (http:\/\/[^/]+)\//.exec(api.output())![1]!;
       const ok = await fetch(`${at}/api/v1/vehicles`, { headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);
       expect(((await ok.json()) as { vehicles: { id: string; records: number }[] }).vehicles[0]).toMatchObject({ id: 'truck-1', records: spool.headSeq });
       expect((await fetch(`${at}/api/v1/vehicles`, { headers: { authorization: `Bearer gst_${'A'.repeat(43)}` } })).status).toBe(401);
+      // the track comes from the reader process's own PostgreSQL connection: all of it, as export gives it
+      expect(api.output()).toMatch(/1 of 1 track reader process up/);
+      const csv = await fetch(`${at}/api/v1/vehicles/truck-1/positions?format=csv&from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date(Date.now() + 60_000).toISOString()}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(csv.status).toBe(200);
+      expect((await csv.text()).replace(/\r\n/g, '\n')).toBe(ex.stdout.replace(/\r\n/g, '\n'));
       expect((await runCli(['server', 'token', 'revoke', 'ops', '--db', url])).code).toBe(0);
       expect((await fetch(`${at}/api/v1/vehicles`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
     } finally {

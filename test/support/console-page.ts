@@ -19,7 +19,9 @@ export async function startDayServer(fleet: { dir: string; ca: string }, vehicle
   storeDay(store, vehicle);
   store.close();
   const token = (await runCli(['server', 'token', 'add', 'bench', '--db', db])).stdout.trim();
-  const srv = await startServerProcess({ ca: fleet.ca, db, args: ['--http', '127.0.0.1:0'] });
+  // GS_BENCH_READERS: --http-readers for the comparison with reads in the ingest process (0)
+  const readers = process.env.GS_BENCH_READERS ? ['--http-readers', process.env.GS_BENCH_READERS] : [];
+  const srv = await startServerProcess({ ca: fleet.ca, db, args: ['--http', '127.0.0.1:0', ...readers] });
   return { srv, base: httpBaseOf(srv.output()), token };
 }
 

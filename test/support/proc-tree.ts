@@ -63,3 +63,27 @@ export function pssMbOf(pids: number[]): number {
   }
   return kb / 1024;
 }
+
+/** The children of `parent` whose command line (arguments joined by spaces) matches `cmdline`. */
+export function childrenMatching(parent: number, cmdline: RegExp): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    const pid = Number(d);
+    if (!Number.isInteger(pid) || ppid(pid) !== parent) continue;
+    try {
+      if (cmdline.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim())) out.push(pid);
+    } catch {
+      continue; // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Whether `pid` is running (a zombie is not: it has exited and waits for its parent). */
+export function running(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

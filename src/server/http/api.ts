@@ -10,6 +10,7 @@ import { DEFAULT_API_LIMITS, route, type ApiContext, type ApiLimits } from './ro
 import type { TokenVerifier } from './tokens.js';
 import { NO_BASE_MAP, type ConsoleOptions } from '../console/page.js';
 import type { RangeSource } from './send-range.js';
+import { localReads, type TrackReads } from '../reads/track-reads.js';
 
 export interface HttpLimits extends ApiLimits, LiveLimits {
   /** TCP connections at once; the kernel's next ones are closed at accept (default 64). */
@@ -43,6 +44,8 @@ export interface HttpApiOptions {
   /** HTTPS with this certificate and key (PEM); plain HTTP without. */
   tls?: { cert: string; key: string };
   queries: StoreQueries;
+  /** Where tracks and trips are read (default: on `queries`, in this process). */
+  reads?: TrackReads;
   tokens: TokenVerifier;
   /** Vehicles with a live session now. */
   online: () => ReadonlySet<string>;
@@ -80,7 +83,7 @@ export class HttpApi {
   constructor(private readonly o: HttpApiOptions) {
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...o.limits };
     this.live = new LiveFeed((l) => o.queries.onCommit(l), this.limits);
-    this.ctx = { queries: o.queries, online: o.online, live: this.live, clock: o.clock ?? Date.now, limits: this.limits, running: { streams: 0 }, console: o.console ?? NO_BASE_MAP, basemap: o.basemap ?? null };
+    this.ctx = { queries: o.queries, reads: o.reads ?? localReads(o.queries), online: o.online, live: this.live, clock: o.clock ?? Date.now, limits: this.limits, running: { streams: 0 }, console: o.console ?? NO_BASE_MAP, basemap: o.basemap ?? null };
   }
 
   get address(): { host: string; port: number } {

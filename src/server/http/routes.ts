@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { LinkEvent, StoreQueries, TrackItem, VehicleSummary } from '../store/query.js';
+import type { LinkEvent, StoreQueries, VehicleSummary } from '../store/query.js';
 import { LINK_EVENTS_PER_VEHICLE } from '../store/events.js';
 import type { LatestProperties, LinkDocument, LinkEventDocument, VehicleDocument } from './documents.js';
 import { tripsDocument } from './trip-documents.js';
-import { FORMATS, formatTrack, TRACK_FORMATS } from '../formats/index.js';
+import { FORMATS, TRACK_FORMATS } from '../formats/index.js';
 import { positionProperties } from '../formats/geojson.js';
-import { TripDetector, type TripSegment } from '../trips.js';
+import type { TrackReads } from '../reads/track-reads.js';
 import { badParam, HttpError } from './errors.js';
 import { notFound, parseEnum, parseRange, parseVehicleId, Query } from './params.js';
 import { sendJson, streamText } from './respond.js';
@@ -26,6 +25,8 @@ export const DEFAULT_API_LIMITS: ApiLimits = { maxRangeDays: 92, maxStreams: 4 }
 /** What the routes read: the store's queries, the ingest process's live sessions, the live feed. */
 export interface ApiContext {
   queries: StoreQueries;
+  /** Tracks and trips (long reads, perhaps in reader processes). */
+  reads: TrackReads;
   online: () => ReadonlySet<string>;
   live: LiveFeed;
   clock: () => number;
@@ -107,20 +108,6 @@ function parseLimit(v: string | undefined): number {
   return +v;
 }
 
-/** Trips and stops over a track; the event loop turns every `yieldEvery` items (the reads are synchronous SQLite). */
-export async function tripsOf(items: AsyncIterable<TrackItem>, yieldEvery = 2000): Promise<TripSegment[]> {
-  const d = new TripDetector();
-  const out: TripSegment[] = [];
-  let n = 0;
-  for await (const it of items) {
-    if (++n % yieldEvery === 0) await nextTurn();
-    if (it.kind !== 'position' || it.lat === null || it.lon === null) continue;
-    out.push(...d.push({ timeMs: it.timeMs, lat: it.lat, lon: it.lon, speedMps: it.speedMps, ignition: it.ignition, fuelPct: it.fuelPct }));
-  }
-  out.push(...d.finish());
-  return out;
-}
-
 const consoleRoute = (path: RegExp, which: ConsoleAsset): Route => ({
   path,
   async handle(c) {
@@ -160,8 +147,7 @@ export const ROUTES: readonly Route[] = [
       const range = parseRange(q, c.api.clock(), { defaultMs: DAY, maxDays: c.api.limits.maxRangeDays });
       const id = await knownVehicle(c);
       await limited(c, async () => {
-        const pages = c.api.queries.trackPages(id, range.fromMs, range.toMs);
-        await streamText(c.res, 200, FORMATS[format].contentType, formatTrack(format, pages, { device: id }));
+        await streamText(c.res, 200, FORMATS[format].contentType, c.api.reads.document(id, range.fromMs, range.toMs, format));
       });
     },
   },
@@ -172,7 +158,7 @@ export const ROUTES: readonly Route[] = [
       const range = parseRange(q, c.api.clock(), { defaultMs: 7 * DAY, maxDays: c.api.limits.maxRangeDays });
       const id = await knownVehicle(c);
       await limited(c, async () => {
-        const segs = await tripsOf(c.api.queries.track(id, range.fromMs, range.toMs));
+        const segs = await c.api.reads.trips(id, range.fromMs, range.toMs);
         if (c.res.destroyed) return;
         sendJson(c.res, 200, tripsDocument(id, range.fromMs, range.toMs, segs));
       });

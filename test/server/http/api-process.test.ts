@@ -5,6 +5,7 @@ import { makeFleet } from '../../support/link-fixture.js';
 import { MemSpool } from '../../support/mem-spool.js';
 import { startServerProcess, type ServerProc } from '../../support/server-proc.js';
 import { waitFor } from '../../support/wait.js';
+import { childrenMatching } from '../../support/proc-tree.js';
 import { runCli } from '../../support/cli-io.js';
 import { get, httpBaseOf, httpsGet, openSse, produceTelemetry, rawRequest } from '../../support/http-api.js';
 import { DeviceLink } from '../../../src/link/device.js';
@@ -191,6 +192,24 @@ describe('HTTP API of a real server process while a vehicle streams into it', ()
       other.close();
     }
   });
+
+  it('tracks are read in a reader process; SIGKILLed, it is replaced, the API answers throughout and ingest goes on', async () => {
+    expect(srv.output()).toMatch(/1 of 1 track reader process up/);
+    const reader = readerOf(srv.pid);
+    expect(reader, 'the server has a `server reader` child').not.toBeNull();
+    const before = (await get(`${base}/api/v1/vehicles/truck-1/positions?${RANGE}&format=csv`, token)).text.split('\n').length;
+    const acked = spool.ackedSeq;
+    process.kill(reader!, 'SIGKILL');
+    await waitFor(() => /track reader \(pid \d+\) exited \(SIGKILL\)/.test(srv.output()), 10_000, 'the server to see its reader die');
+    // whether a new reader is up yet or not, the request is answered, and in full
+    const r = await get(`${base}/api/v1/vehicles/truck-1/positions?${RANGE}&format=csv`, token);
+    expect(r.status).toBe(200);
+    expect(r.text.split('\n').length).toBeGreaterThanOrEqual(before);
+    await waitFor(() => readerOf(srv.pid) !== null && readerOf(srv.pid) !== reader, 20_000, 'a new reader process');
+    const trips = await get(`${base}/api/v1/vehicles/truck-1/trips?${RANGE}`, token);
+    expect(trips.status).toBe(200);
+    await waitFor(() => spool.ackedSeq > acked + 20, 20_000, 'records acked after the reader died');
+  });
 });
 
 describe('HTTP API over HTTPS (--http-tls) with the server certificate', () => {
@@ -211,3 +230,6 @@ describe('HTTP API over HTTPS (--http-tls) with the server certificate', () => {
     }
   });
 });
+
+/** The pid of the `geostream server reader` child of `server`, or null. */
+const readerOf = (server: number): number | null => childrenMatching(server, / server reader$/)[0] ?? null;
