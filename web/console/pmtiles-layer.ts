@@ -1,10 +1,67 @@
-// A PMTiles archive of raster tiles as the map's base layer (the pmtiles package's
-// Leaflet adapter): the server's own archive is read with the operator token, a remote
+// A PMTiles archive of raster tiles as the map's base layer (read by the pmtiles
+// package, drawn by a Leaflet grid layer of its own): the server's own archive is read with the operator token, a remote
 // one without (the token never leaves the server's origin). The attribution is the
 // server's --http-attribution, else the archive metadata's, shown as plain text.
-import { FetchSource, leafletRasterLayer, PMTiles } from 'pmtiles';
+import { FetchSource, PMTiles, TileType } from 'pmtiles';
 import L from './leaflet.js';
 import { escapeHtml } from './state.js';
+
+/** The image type of each raster tile type. */
+const MIME: Partial<Record<TileType, string>> = { [TileType.Png]: 'image/png', [TileType.Jpeg]: 'image/jpeg', [TileType.Webp]: 'image/webp', [TileType.Avif]: 'image/avif' };
+
+/**
+ * The archive's raster tiles as a Leaflet grid layer, drawn as the pmtiles package's
+ * leafletRasterLayer draws them, except that a tile which cannot be read (an HTTP
+ * error, a network failure, bytes that do not decode as an image) is handed to
+ * Leaflet as an error tile ('tileerror', then hidden and classed gs-tile-error)
+ * instead of ending in an unhandled rejection. A tile dropped before its bytes came
+ * is cancelled (its fetch aborted).
+ */
+class PmtilesRasterLayer extends L.GridLayer {
+  constructor(
+    private readonly archive: PMTiles,
+    private readonly mime: string,
+    options: L.GridLayerOptions,
+  ) {
+    super(options);
+    this.on('tileunload', (e: L.TileEvent) => (e.tile as HTMLElement & { cancel?: () => void }).cancel?.());
+    // An error tile is left out (no broken-image icon) and marked, the map's other tiles unaffected.
+    this.on('tileerror', (e: L.TileErrorEvent) => {
+      e.tile.classList.add('gs-tile-error');
+      e.tile.style.visibility = 'hidden';
+    });
+  }
+
+  protected override createTile(coords: L.Coords, done: L.DoneCallback): HTMLElement {
+    const el: HTMLImageElement & { cancel?: () => void } = document.createElement('img');
+    el.alt = '';
+    const controller = new AbortController();
+    el.cancel = () => controller.abort();
+    this.archive.getZxy(coords.z, coords.x, coords.y, controller.signal).then(
+      (tile) => {
+        el.cancel = undefined;
+        if (controller.signal.aborted) return;
+        if (!tile) {
+          el.style.visibility = 'hidden';
+          return done(undefined, el);
+        }
+        const src = URL.createObjectURL(new Blob([tile.data], { type: this.mime }));
+        const settled = (err?: Error) => {
+          URL.revokeObjectURL(src);
+          done(err, el);
+        };
+        el.onload = () => settled();
+        el.onerror = () => settled(new Error(`tile ${coords.z}/${coords.x}/${coords.y} is not an image`));
+        el.src = src;
+      },
+      (err: Error) => {
+        el.cancel = undefined;
+        if (err.name !== 'AbortError') done(err, el);
+      },
+    );
+    return el;
+  }
+}
 
 /** The text of an attribution that may carry HTML (parsed inert: no script runs, nothing loads). */
 function plainText(html: string): string {
@@ -22,7 +79,7 @@ export function addPmtilesLayer(map: L.Map, url: string, token: string, attribut
       const h = await archive.getHeader();
       // An extract's bounds: no tile is asked for outside them (unless the archive left them unset).
       const bounds = h.minLon < h.maxLon && h.minLat < h.maxLat ? { bounds: L.latLngBounds([h.minLat, h.minLon], [h.maxLat, h.maxLon]) } : {};
-      leafletRasterLayer(archive, { minNativeZoom: h.minZoom, maxNativeZoom: h.maxZoom, maxZoom: 19, ...bounds }).addTo(map);
+      new PmtilesRasterLayer(archive, MIME[h.tileType] ?? 'image/png', { minNativeZoom: h.minZoom, maxNativeZoom: h.maxZoom, maxZoom: 19, ...bounds }).addTo(map);
       if (attribution !== null) map.attributionControl.addAttribution(attribution);
       else {
         const meta = (await archive.getMetadata()) as { attribution?: unknown } | null;

@@ -105,7 +105,8 @@ export class PmtilesArchive implements RangeSource {
       const etag = `"${createHash('sha256').update(head).update(`${st.size}:${st.mtimeMs}:${st.ino}`).digest('base64url').slice(0, 22)}"`;
       return new PmtilesArchive(fh, st.size, etag, header);
     } catch (err) {
-      await fh.close();
+      // Closed on every refusal; a failing close does not hide why the file was refused.
+      await fh.close().catch(() => {});
       throw err;
     }
   }

@@ -66,9 +66,10 @@ export interface HttpCounters {
 
 /**
  * The read-only HTTP API beside the ingest server. Every request under /api/ needs
- * an operator token (Authorization: Bearer); only GET is served and no request may
- * carry a body. Refusals are counted and logged as a summary at most once a minute,
- * so a flood of bad requests cannot flood the journal.
+ * an operator token (Authorization: Bearer); only GET and HEAD are served (HEAD
+ * answers what GET would, without the body) and no request may carry a body.
+ * Refusals are counted and logged as a summary at most once a minute, so a flood of
+ * bad requests cannot flood the journal.
  */
 export class HttpApi {
   private server: Server | null = null;
@@ -148,9 +149,9 @@ export class HttpApi {
   private async check(req: IncomingMessage): Promise<URL> {
     const raw = req.url ?? '/';
     if (raw.length > this.limits.maxUrlBytes) throw new HttpError(414, `request target over ${this.limits.maxUrlBytes} bytes`);
-    if (req.method !== 'GET') throw new HttpError(405, `${String(req.method).slice(0, 20)} is not allowed: the API is read-only (GET)`, undefined, { allow: 'GET' });
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${String(req.method).slice(0, 20)} is not allowed: the API is read-only (GET, HEAD)`, undefined, { allow: 'GET, HEAD' });
     if ((req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined)
-      throw new HttpError(413, 'a GET request carries no body', undefined, { connection: 'close' });
+      throw new HttpError(413, `a ${req.method} request carries no body`, undefined, { connection: 'close' });
     let url: URL;
     try {
       url = new URL(raw, 'http://api.invalid');

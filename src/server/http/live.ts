@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { TrackItem } from '../store/query.js';
 import { featureText } from '../formats/geojson.js';
-import { BASE_HEADERS } from './respond.js';
+import { BASE_HEADERS, sentHead } from './respond.js';
 
 export interface LiveLimits {
   /** Live clients at once; more get 503 (default 32). */
@@ -51,11 +51,13 @@ export class LiveFeed {
     return this.clients.size >= this.limits.maxClients;
   }
 
-  /** Starts the event stream on `res` (the caller checked auth, parameters and `full`). */
+  /** Starts the event stream on `res` (the caller checked auth, parameters and `full`); a HEAD request gets its headers and the end. */
   add(res: ServerResponse, vehicles: ReadonlySet<string> | null): void {
+    const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' };
+    if (sentHead(res, 200, headers)) return;
     const c: Client = { res, vehicles };
     this.clients.add(c);
-    res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, { ...BASE_HEADERS, ...headers, connection: 'keep-alive' });
     res.socket?.setTimeout(0);
     res.write(`retry: 5000\n: geostream live feed${vehicles ? ` for ${[...vehicles].join(',')}` : ''}\n\n`);
     res.on('close', () => this.clients.delete(c));

@@ -4,9 +4,25 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 /** Headers every API response carries: never cached, never sniffed into another type. */
 export const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
 
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Whether `res` answers a HEAD request: its headers go out, a body written to it does not. */
+export const isHead = (res: ServerResponse): boolean => res.req.method === 'HEAD';
+
+/**
+ * For a HEAD request, sends the headers of a response whose body is not worked out
+ * (no Content-Length: that would take the database reads GET does) and returns true.
+ */
+export function sentHead(res: ServerResponse, status: number, headers: Record<string, string>): boolean {
+  if (!isHead(res)) return false;
+  res.writeHead(status, { ...BASE_HEADERS, ...headers });
+  res.end();
+  return true;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { ...BASE_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, { ...BASE_HEADERS, 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 

@@ -8,7 +8,7 @@ import { positionProperties } from '../formats/geojson.js';
 import type { TrackReads } from '../reads/track-reads.js';
 import { badParam, HttpError } from './errors.js';
 import { notFound, parseEnum, parseRange, parseVehicleId, Query } from './params.js';
-import { sendJson, streamText } from './respond.js';
+import { JSON_TYPE, sendJson, sentHead, streamText } from './respond.js';
 import type { LiveFeed } from './live.js';
 import { PMTILES_PATH, sendConsole, type ConsoleAsset, type ConsoleOptions } from '../console/page.js';
 import { sendRange, type RangeSource } from './send-range.js';
@@ -85,8 +85,12 @@ async function knownVehicle(c: RequestContext): Promise<string> {
   return id;
 }
 
-/** Runs a database-reading request within the concurrency limit. */
-async function limited(c: RequestContext, f: () => Promise<void>): Promise<void> {
+/**
+ * Runs a database-reading request within the concurrency limit; a HEAD request gets
+ * the headers of a `contentType` response without the reads (and takes no slot).
+ */
+async function limited(c: RequestContext, contentType: string, f: () => Promise<void>): Promise<void> {
+  if (sentHead(c.res, 200, { 'content-type': contentType })) return;
   const r = c.api.running;
   if (r.streams >= c.api.limits.maxStreams) throw new HttpError(503, `${r.streams} position or trip requests are running; retry shortly`, undefined, { 'retry-after': '5' });
   r.streams++;
@@ -146,7 +150,7 @@ export const ROUTES: readonly Route[] = [
       const format = parseEnum('format', q.get('format'), TRACK_FORMATS, 'geojson');
       const range = parseRange(q, c.api.clock(), { defaultMs: DAY, maxDays: c.api.limits.maxRangeDays });
       const id = await knownVehicle(c);
-      await limited(c, async () => {
+      await limited(c, FORMATS[format].contentType, async () => {
         await streamText(c.res, 200, FORMATS[format].contentType, c.api.reads.document(id, range.fromMs, range.toMs, format));
       });
     },
@@ -157,7 +161,7 @@ export const ROUTES: readonly Route[] = [
       const q = new Query(c.url.searchParams, ['from', 'to']);
       const range = parseRange(q, c.api.clock(), { defaultMs: 7 * DAY, maxDays: c.api.limits.maxRangeDays });
       const id = await knownVehicle(c);
-      await limited(c, async () => {
+      await limited(c, JSON_TYPE, async () => {
         const segs = await c.api.reads.trips(id, range.fromMs, range.toMs);
         if (c.res.destroyed) return;
         sendJson(c.res, 200, tripsDocument(id, range.fromMs, range.toMs, segs));
@@ -171,7 +175,7 @@ export const ROUTES: readonly Route[] = [
       const range = parseRange(q, c.api.clock(), { defaultMs: DAY, maxDays: c.api.limits.maxRangeDays });
       const limit = parseLimit(q.get('limit'));
       const id = await knownVehicle(c);
-      await limited(c, async () => {
+      await limited(c, JSON_TYPE, async () => {
         const a = await c.api.queries.linkEvents(id, range.fromMs, range.toMs, limit);
         if (c.res.destroyed) return;
         const doc: LinkDocument = { vehicle: id, from: isoAt(range.fromMs), to: isoAt(range.toMs), before: a.before ? linkEventJson(a.before) : null, truncated: a.truncated, events: a.events.map(linkEventJson) };

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseByteRange } from './byte-range.js';
-import { drained } from './respond.js';
+import { drained, isHead } from './respond.js';
 
 /** A file the API serves in byte ranges: its size, a strong ETag and positioned reads. */
 export interface RangeSource {
@@ -21,6 +21,7 @@ export const RANGE_CHUNK_BYTES = 64 * 1024;
  * than one chunk however large the file or the range. An If-Range that names another
  * ETag gets the whole file, as RFC 9110 says. A read that fails after the headers went
  * out destroys the response (the client sees a cut transfer, never short bytes).
+ * A HEAD request gets the same status and headers and no byte is read.
  */
 export async function sendRange(req: IncomingMessage, res: ServerResponse, src: RangeSource, headers: Record<string, string>): Promise<void> {
   const ifRange = req.headers['if-range'];
@@ -29,6 +30,10 @@ export async function sendRange(req: IncomingMessage, res: ServerResponse, src: 
   const length = range ? range.end - range.start + 1 : src.size;
   const common = { ...headers, 'accept-ranges': 'bytes', etag: src.etag, 'content-type': src.contentType, 'content-length': String(length) };
   res.writeHead(range ? 206 : 200, range ? { ...common, 'content-range': `bytes ${range.start}-${range.end}/${src.size}` } : common);
+  if (isHead(res)) {
+    res.end();
+    return;
+  }
   try {
     for (let done = 0; done < length; ) {
       if (res.destroyed) return;

@@ -1,8 +1,8 @@
 // The --http-pmtiles archive check: a raster v3 archive opens and reads back through
 // the pmtiles package (which also checks the test writer); every other file is refused
-// with what is wrong with it.
+// with what is wrong with it, and leaves no file open.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PMTiles, zxyToTileId, type Source } from 'pmtiles';
@@ -23,6 +23,35 @@ const bufferSource = (b: Buffer): Source => ({
   getKey: () => 'buffer',
   getBytes: async (offset, length) => ({ data: new Uint8Array(b.subarray(offset, offset + length)).buffer }),
 });
+
+/** Files that are not a raster PMTiles v3 archive (written anew each call), each with why it is refused. */
+function refusedArchives(): [string, RegExp][] {
+  const tiles = [{ z: 0, x: 0, y: 0, data: solidPng([1, 2, 3], 8) }];
+  const good = writePmtiles({ tiles });
+  const cut = good.subarray(0, good.length - 10);
+  const farRoot = writePmtiles({ tiles: [{ z: 0, x: 0, y: 0, data: Buffer.alloc(30_000, 7) }] });
+  farRoot.writeBigUInt64LE(17_000n, 8);
+  const v2 = Buffer.concat([Buffer.from('PM'), Buffer.from([2, 0]), Buffer.alloc(200)]);
+  const brotli = Buffer.from(good);
+  brotli[97] = COMPRESSION.brotli;
+  const badRoot = Buffer.from(good);
+  badRoot.fill(0xff, 127, 127 + Number(good.readBigUInt64LE(16)));
+  mkdirSync(join(dir, 'folder.pmtiles'), { recursive: true });
+  return [
+    [file(writePmtiles({ tiles, tileType: TILE_TYPE.mvt })), /holds vector tiles \(MVT\); the console draws raster tiles/],
+    [file(writePmtiles({ tiles, tileType: TILE_TYPE.unknown })), /tile type is unknown \(0\)/],
+    [file(Buffer.from('{"type":"FeatureCollection","features":[]}'.padEnd(200))), /not a PMTiles archive \(it does not start with "PMTiles"\)/],
+    [file(v2), /PMTiles version 2 archive; only version 3 is read/],
+    [file(writePmtiles({ tiles, specVersion: 4 })), /spec version 4; only version 3 is read/],
+    [file(Buffer.from('PMTiles')), /7 bytes, less than a PMTiles header/],
+    [file(cut), /tile data \(bytes \d+\.\.\d+\) runs past the end of the file/],
+    [file(farRoot), /root directory \(bytes 17000\.\.\d+\) is not within the first 16384 bytes/],
+    [file(brotli), /internal compression is brotli, which the console's reader cannot decompress/],
+    [file(badRoot), /root directory does not decode/],
+    [join(dir, 'missing.pmtiles'), /cannot open it \(ENOENT/],
+    [join(dir, 'folder.pmtiles'), /not a regular file/],
+  ];
+}
 
 describe('PMTiles archive', () => {
   it('the test writer: TileIds as the pmtiles package computes them, tiles read back by it', async () => {
@@ -53,31 +82,14 @@ describe('PMTiles archive', () => {
   });
 
   it('refuses, saying why: vector tiles, no tile type, not PMTiles, v2, cut short, compression, not a file', async () => {
-    const tiles = [{ z: 0, x: 0, y: 0, data: solidPng([1, 2, 3], 8) }];
-    const good = writePmtiles({ tiles });
-    const cut = good.subarray(0, good.length - 10);
-    const farRoot = writePmtiles({ tiles: [{ z: 0, x: 0, y: 0, data: Buffer.alloc(30_000, 7) }] });
-    farRoot.writeBigUInt64LE(17_000n, 8);
-    const v2 = Buffer.concat([Buffer.from('PM'), Buffer.from([2, 0]), Buffer.alloc(200)]);
-    const brotli = Buffer.from(good);
-    brotli[97] = COMPRESSION.brotli;
-    const badRoot = Buffer.from(good);
-    badRoot.fill(0xff, 127, 127 + Number(good.readBigUInt64LE(16)));
-    mkdirSync(join(dir, 'folder.pmtiles'));
-    const cases: [string, RegExp][] = [
-      [file(writePmtiles({ tiles, tileType: TILE_TYPE.mvt })), /holds vector tiles \(MVT\); the console draws raster tiles/],
-      [file(writePmtiles({ tiles, tileType: TILE_TYPE.unknown })), /tile type is unknown \(0\)/],
-      [file(Buffer.from('{"type":"FeatureCollection","features":[]}'.padEnd(200))), /not a PMTiles archive \(it does not start with "PMTiles"\)/],
-      [file(v2), /PMTiles version 2 archive; only version 3 is read/],
-      [file(writePmtiles({ tiles, specVersion: 4 })), /spec version 4; only version 3 is read/],
-      [file(Buffer.from('PMTiles')), /7 bytes, less than a PMTiles header/],
-      [file(cut), /tile data \(bytes \d+\.\.\d+\) runs past the end of the file/],
-      [file(farRoot), /root directory \(bytes 17000\.\.\d+\) is not within the first 16384 bytes/],
-      [file(brotli), /internal compression is brotli, which the console's reader cannot decompress/],
-      [file(badRoot), /root directory does not decode/],
-      [join(dir, 'missing.pmtiles'), /cannot open it \(ENOENT/],
-      [join(dir, 'folder.pmtiles'), /not a regular file/],
-    ];
-    for (const [path, why] of cases) await expect(PmtilesArchive.open(path), path).rejects.toThrow(why);
+    for (const [path, why] of refusedArchives()) await expect(PmtilesArchive.open(path), path).rejects.toThrow(why);
+  });
+
+  it('a refused archive leaves no file open, whichever check refuses it', async () => {
+    const cases = refusedArchives();
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (let round = 0; round < 5; round++) for (const [path, why] of cases) await expect(PmtilesArchive.open(path), path).rejects.toThrow(why);
+    expect(openFds()).toBe(before);
   });
 });

@@ -3,7 +3,8 @@
 // one on another origin (--http-tiles URL.pmtiles, read without it). The screen under
 // the vehicles has the colours of the tiles packed at those places, the attribution
 // comes from the archive's metadata as text (or from the flag), the Content-Security-
-// Policy still refuses every other origin, and no page logs an error.
+// Policy still refuses every other origin, tiles that fail to load are error tiles
+// (no unhandled rejection), and no page logs an error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +40,7 @@ const OUT = join(repoRoot, 'out', 'console');
 
 declare const document: {
   querySelector(sel: string): { textContent: string | null; getBoundingClientRect(): { x: number; y: number; width: number; height: number } } | null;
-  querySelectorAll(sel: string): ArrayLike<{ complete: boolean; naturalWidth: number }>;
+  querySelectorAll(sel: string): ArrayLike<{ complete: boolean; naturalWidth: number; classList: { contains(c: string): boolean } }>;
   createElement(tag: 'canvas'): { width: number; height: number; getContext(k: '2d', o: { willReadFrequently: boolean }): { drawImage(i: unknown, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
   addEventListener(type: string, f: (e: { violatedDirective: string; blockedURI: string }) => void): void;
 };
@@ -114,6 +115,8 @@ describe('PMTiles base map in chromium', () => {
   let b: HeadlessBrowser;
   const links: DeviceLink[] = [];
   const errors: string[] = [];
+  /** Where the tile data of the server's archive starts: a range from there is a tile. */
+  let tileDataAt: number;
 
   beforeAll(async () => {
     await buildConsole();
@@ -122,7 +125,9 @@ describe('PMTiles base map in chromium', () => {
     token = (await runCli(['server', 'token', 'add', 'ops', '--db', db])).stdout.trim();
     remoteToken = (await runCli(['server', 'token', 'add', 'ops', '--db', join(fleet.dir, 'remote.db')])).stdout.trim();
     const file = join(fleet.dir, 'region.pmtiles');
-    writeFileSync(file, writePmtiles({ tiles: colourPyramid(0, 2), metadata: { attribution: '<a href="https://osm.example/copyright">© Test Map</a> contributors<img src="https://evil.example/x.png">' } }));
+    const bytes = writePmtiles({ tiles: colourPyramid(0, 2), metadata: { attribution: '<a href="https://osm.example/copyright">© Test Map</a> contributors<img src="https://evil.example/x.png">' } });
+    tileDataAt = Number(bytes.readBigUInt64LE(56));
+    writeFileSync(file, bytes);
     // The remote extract covers zoom 2's tile x=2, y=1 only (0..90° E, 0..66.5° N).
     const extract = join(fleet.dir, 'extract.pmtiles');
     writeFileSync(extract, writePmtiles({ tiles: colourPyramid(0, 2), bounds: [0, 0, 90, 66.5] }));
@@ -149,8 +154,9 @@ describe('PMTiles base map in chromium', () => {
     fleet?.cleanup();
   });
 
-  const open = async (base: string, tok: string, watched = true): Promise<Page> => {
+  const open = async (base: string, tok: string, watched = true, prepare?: (p: Page) => Promise<void>): Promise<Page> => {
     const p = await b.context.newPage();
+    await prepare?.(p);
     if (watched) {
       p.on('console', (m) => {
         if (m.type() === 'error' || m.type() === 'warning') errors.push(`${base}: ${m.text()}`);
@@ -245,6 +251,41 @@ describe('PMTiles base map in chromium', () => {
     // A remote archive: its origin only, not another port of the same host.
     const other = origin.base.replace(/:\d+$/, ':9');
     expect(await probe(httpBaseOf(remote.output()), remoteToken, { connect: `${other}/region.pmtiles`, img: `${other}/x.png` })).toEqual([`connect-src ${other}/region.pmtiles`, `img-src ${other}/x.png`]);
+  });
+
+  it('tiles that cannot be read (500, a failed network) are error tiles: no unhandled rejection, the console goes on', async () => {
+    let failed = 0;
+    const thrown: string[] = [];
+    const p = await open(httpBaseOf(local.output()), token, false, async (page) => {
+      page.on('pageerror', (e) => thrown.push(e.message));
+      await page.addInitScript(() => {
+        const w = globalThis as unknown as { rejections: string[]; addEventListener(t: string, f: (e: { reason: unknown }) => void): void };
+        w.rejections = [];
+        w.addEventListener('unhandledrejection', (e) => w.rejections.push(String(e.reason)));
+      });
+      // The header, root directory and metadata come; every tile's bytes fail, by turns a 500 and a network error.
+      await page.route('**/api/v1/basemap.pmtiles', (r) => {
+        const start = Number(/^bytes=(\d+)-/.exec(r.request().headers().range ?? '')?.[1] ?? 0);
+        if (start < tileDataAt) return r.continue();
+        return failed++ % 2 === 0 ? r.fulfill({ status: 500, body: 'tile store down' }) : r.abort('failed');
+      });
+    });
+    await waitFor(() => failed > 0, 15_000, 'a tile read failed');
+    // The console goes on: a vehicle opens with its track.
+    await p.locator('#vehicle-list tbody tr[data-vehicle="truck-e"]').click();
+    await p.waitForSelector('#track-summary[data-points]');
+    expect(await p.evaluate(() => (globalThis as unknown as { rejections: string[] }).rejections)).toEqual([]);
+    expect(thrown).toEqual([]);
+    // Every tile settles, each as an error tile (Leaflet's tileerror), none left loading.
+    await p.waitForFunction(() => {
+      const tiles = document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile');
+      if (tiles.length === 0) return false;
+      for (let i = 0; i < tiles.length; i++) if (!tiles[i]!.classList.contains('gs-tile-error')) return false;
+      return true;
+    }, undefined, { timeout: 15_000 });
+    expect(await p.locator('.leaflet-tile-pane img.leaflet-tile-loaded').count()).toBe(0);
+    expect(await p.textContent('.leaflet-control-attribution')).toContain('© Test Map contributors');
+    await p.close();
   });
 
   it('no console error or warning on any page', () => {

@@ -150,7 +150,7 @@ describe('HTTP API of a real server process while a vehicle streams into it', ()
     const port = Number(new URL(base).port);
     const post = await rawRequest(port, `POST /api/v1/vehicles HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-length: 2\r\n\r\n{}`);
     expect(post).toMatch(/^HTTP\/1.1 405 /);
-    expect(post).toMatch(/allow: GET/i);
+    expect(post).toMatch(/allow: GET, HEAD\r\n/i);
     const body = await rawRequest(port, `GET /api/v1/vehicles HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-length: 5\r\n\r\nhello`);
     expect(body).toMatch(/^HTTP\/1.1 413 /);
     const longUrl = await get(`${p}?${'a'.repeat(3000)}`, token);
@@ -160,6 +160,32 @@ describe('HTTP API of a real server process while a vehicle streams into it', ()
     const garbage = await rawRequest(port, '\x16\x03\x01\x00\xa5garbage\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1.1 400 /);
     await waitFor(() => spool.ackedSeq > ackedBefore + 200, 20_000, 'ingest acking on after the hostile requests');
+  });
+
+  it('HEAD: the status and headers GET gets, no body, the token still needed; the live stream ends at once', async () => {
+    const port = Number(new URL(base).port);
+    const head = async (path: string, auth = true) => {
+      const raw = await rawRequest(port, `HEAD ${path} HTTP/1.1\r\nhost: x\r\n${auth ? `authorization: Bearer ${token}\r\n` : ''}connection: close\r\n\r\n`);
+      const [top = '', ...rest] = raw.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = top.split('\r\n');
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') };
+    };
+    const p = '/api/v1/vehicles';
+    expect(await head(p, false)).toMatchObject({ status: 401, headers: { 'www-authenticate': 'Bearer realm="geostream"' }, body: '' });
+    const list = await head(p);
+    expect(list).toMatchObject({ status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '' });
+    expect(Number(list.headers['content-length'])).toBeGreaterThan(20);
+    const unknown = await get(`${base}${p}/truck-9`, token);
+    expect(await head(`${p}/truck-9`)).toMatchObject({ status: 404, headers: { 'content-length': String(Buffer.byteLength(unknown.text)) }, body: '' });
+    expect(await head(`${p}/truck-1/positions?${RANGE}&format=csv`)).toMatchObject({ status: 200, headers: { 'content-type': expect.stringMatching(/^text\/csv/) }, body: '' });
+    expect(await head(`${p}/truck-1/positions?format=kml`)).toMatchObject({ status: 400, body: '' });
+    for (const what of ['trips', 'link']) expect(await head(`${p}/truck-1/${what}?${RANGE}`), what).toMatchObject({ status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '' });
+    const page = await get(`${base}/`);
+    expect(await head('/', false)).toMatchObject({ status: 200, headers: { 'content-length': page.headers.get('content-length'), etag: page.headers.get('etag') }, body: '' });
+    const t0 = performance.now();
+    expect(await head('/api/v1/live')).toMatchObject({ status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' }, body: '' });
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('a revoked token gets 401 on its next request (revoked by another process while the server runs)', async () => {

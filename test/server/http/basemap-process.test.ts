@@ -1,7 +1,7 @@
 // The --http-pmtiles archive served by a real server process: only with the operator
-// token, whole or in one byte range (206, If-Range), 416 past the end, 400 for lists
-// and malformed ranges; and the start refused, naming the flag and the file, for a
-// file that is not a raster PMTiles v3 archive.
+// token, whole or in one byte range (206, If-Range), HEAD answered as GET without the
+// body, 416 past the end, 400 for lists and malformed ranges; and the start refused,
+// naming the flag and the file, for a file that is not a raster PMTiles v3 archive.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -23,8 +23,8 @@ describe('PMTiles base map served by the server process', () => {
   // A tile of incompressible bytes makes the file span several read chunks (64 KiB).
   const bytes = writePmtiles({ tiles: [...colourPyramid(0, 2), { z: 3, x: 0, y: 0, data: randomBytes(200_000) }] });
 
-  const fetchArchive = async (headers: Record<string, string>, withToken = true) => {
-    const r = await fetch(`${base}${PATH}`, { headers: { ...(withToken ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+  const fetchArchive = async (headers: Record<string, string>, withToken = true, method = 'GET') => {
+    const r = await fetch(`${base}${PATH}`, { method, headers: { ...(withToken ? { authorization: `Bearer ${token}` } : {}), ...headers } });
     return { status: r.status, headers: r.headers, body: Buffer.from(await r.arrayBuffer()) };
   };
 
@@ -79,6 +79,20 @@ describe('PMTiles base map served by the server process', () => {
     expect((await fetchArchive({ range: 'bytes=10-19', 'if-range': etag })).status).toBe(206);
     const changed = await fetchArchive({ range: 'bytes=10-19', 'if-range': '"another"' });
     expect([changed.status, changed.body.length]).toEqual([200, bytes.length]);
+  });
+
+  it('HEAD: the status and headers GET gets (length, ranges, ETag), no body; without the token 401', async () => {
+    const same = ['content-length', 'content-range', 'accept-ranges', 'etag', 'content-type', 'cache-control'];
+    for (const range of [undefined, 'bytes=100-199', `bytes=${bytes.length - 70_000}-`, `bytes=${bytes.length}-`]) {
+      const h: Record<string, string> = range ? { range } : {};
+      const get = await fetchArchive(h);
+      const head = await fetchArchive(h, true, 'HEAD');
+      expect(head.status, range).toBe(get.status);
+      for (const name of same) expect(head.headers.get(name), `${range} ${name}`).toBe(get.headers.get(name));
+      expect(head.body.length, range).toBe(0);
+    }
+    expect((await fetchArchive({}, true, 'HEAD')).headers.get('content-length')).toBe(String(bytes.length));
+    expect((await fetchArchive({}, false, 'HEAD')).status).toBe(401);
   });
 
   it('past the end: 416 with the size; lists of ranges and malformed ones: 400 naming Range', async () => {

@@ -1,7 +1,12 @@
 // The Range header of a file request: one range of three forms, clamped to the file;
 // past the end is 416 with the file's size; anything else is 400 naming the header.
+// A HEAD request gets the headers of the range and reads nothing of the file.
 import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseByteRange } from '../../../src/server/http/byte-range.js';
+import { sendRange, type RangeSource } from '../../../src/server/http/send-range.js';
+import { rawRequest } from '../../support/http-api.js';
 import { HttpError } from '../../../src/server/http/errors.js';
 
 const refusal = (h: string, size: number): { status: number; message: string; headers: Record<string, string> } => {
@@ -51,6 +56,40 @@ describe('byte ranges', () => {
       expect(r.status, h).toBe(400);
       expect(r.message, h).toMatch(/^Range: /);
       expect(r.message, h).toMatch(why);
+    }
+  });
+});
+
+describe('sendRange', () => {
+  it('HEAD: the headers GET gets and no byte read from the file or sent', async () => {
+    const bytes = Buffer.from('0123456789'.repeat(10_000));
+    let reads = 0;
+    const src: RangeSource = {
+      size: bytes.length,
+      etag: '"e"',
+      contentType: 'application/octet-stream',
+      read: async (buf, position) => {
+        reads++;
+        return bytes.copy(buf, 0, position);
+      },
+    };
+    const server = createServer((req, res) => void sendRange(req, res, src, {}));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const ask = (method: string, range: string) => rawRequest(port, `${method} / HTTP/1.1\r\nhost: x\r\nrange: ${range}\r\nconnection: close\r\n\r\n`);
+      for (const range of ['bytes=0-', 'bytes=10-19']) {
+        const get = await ask('GET', range);
+        expect(reads, range).toBeGreaterThan(0);
+        reads = 0;
+        const head = await ask('HEAD', range);
+        expect(reads, range).toBe(0);
+        const top = (r: string) => r.slice(0, r.indexOf('\r\n\r\n')).replace(/^date: .*\r\n/im, '');
+        expect(top(head), range).toBe(top(get));
+        expect(head.endsWith('\r\n\r\n'), range).toBe(true);
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
