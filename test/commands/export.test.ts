@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { makeFleet, writeAgentConfig } from '../support/link-fixture.js';
+import { useFleet, writeAgentConfig } from '../support/link-fixture.js';
 import { startServerProcess } from '../support/server-proc.js';
 import { repoRoot, sharedData } from '../support/shared.js';
 import { waitFor } from '../support/wait.js';
@@ -52,13 +52,12 @@ interface Fix {
 }
 
 describe('export round trip: a real drive through geostream run and geostream server, out through geostream export', () => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
+  const fleet = useFleet(['truck-1'], 'gs-export-');
   let db: string;
   let taken: Fix[];
   let nmea: Map<string, Fix>;
 
   beforeAll(async () => {
-    fleet = await makeFleet(['truck-1'], 'gs-export-');
     db = join(fleet.dir, 'ingest.db');
     const srv = await startServerProcess({ ca: fleet.ca, db });
     const config = writeAgentConfig(fleet, 'truck-1', srv.port);
@@ -94,7 +93,6 @@ describe('export round trip: a real drive through geostream run and geostream se
     expect(n.code).toBe(0);
     nmea = new Map(n.stdout.trim().split('\n').map((l) => JSON.parse(l) as Fix).map((f) => [f.time, f]));
   }, 180_000);
-  afterAll(() => fleet?.cleanup());
 
   it('GeoJSON: one Point per taken fix, time and lat/lon equal to geostream nmea of the file (to 1e-7)', async () => {
     const r = await runCli(['export', '--db', db, '--vehicle', 'truck-1', '--format', 'geojson']);

@@ -5,8 +5,8 @@
  * device's transport must stay within MAX_INFLIGHT_BYTES (plus one frame) while far
  * more is spooled.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFleet } from '../support/link-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { useFleet } from '../support/link-fixture.js';
 import { MemSpool } from '../support/mem-spool.js';
 import { startUnreadServer } from '../support/unread-server.js';
 import { waitFor } from '../support/wait.js';
@@ -25,11 +25,7 @@ const FRAME = 64 * 1024 + 8 * 1024;
 const mb = (n: number) => (n / 1024 / 1024).toFixed(2);
 
 describe.each(availableEngines())('a server that ACKs what the device wrote and never reads it (engine %s)', (engineName) => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
-  beforeAll(async () => {
-    fleet = await makeFleet(['truck-1']);
-  });
-  afterAll(() => fleet.cleanup());
+  const fleet = useFleet(['truck-1']);
 
   it('the device stops writing at the bound of bytes in its transport, with far more spooled, and stays there', async () => {
     const spool = new MemSpool();

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { makeFleet, writeAgentConfig } from '../support/link-fixture.js';
+import { useFleet, writeAgentConfig } from '../support/link-fixture.js';
 import { waitFor } from '../support/wait.js';
 import { startServerProcess } from '../support/server-proc.js';
 import { repoRoot } from '../support/shared.js';
@@ -31,11 +31,7 @@ function storedCount(db: string): number {
 }
 
 describe.each(availableEngines())('agent process SIGKILLed and restarted mid-stream (engine %s)', (engineName) => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
-  beforeAll(async () => {
-    fleet = await makeFleet(['truck-1']);
-  });
-  afterAll(() => fleet.cleanup());
+  const fleet = useFleet(['truck-1']);
 
   it('every record the agent took is stored exactly once or still in its spool', async () => {
     const db = join(fleet.dir, 'agent-kill.db');

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet } from '../support/link-fixture.js';
+import { useFleet } from '../support/link-fixture.js';
 import { waitFor } from '../support/wait.js';
 import { MemSpool } from '../support/mem-spool.js';
 import { DeviceLink } from '../../src/link/device.js';
@@ -14,11 +14,7 @@ import { systemClock } from '../../src/base/clock.js';
 import { StatusBoard } from '../../src/base/status-board.js';
 
 describe.each(availableEngines())('device link to ingest server over real QUIC on loopback (engine %s)', (engineName) => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
-  beforeAll(async () => {
-    fleet = await makeFleet(['truck-1', 'truck-2']);
-  });
-  afterAll(() => fleet.cleanup());
+  const fleet = useFleet(['truck-1', 'truck-2']);
 
   it('10k records end to end are each stored exactly once and the spool is acked to its head', async () => {
     const store = Store.open(join(fleet.dir, `${engineName}-10k.db`));

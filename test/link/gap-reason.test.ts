@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { makeFleet } from '../support/link-fixture.js';
+import { useFleet } from '../support/link-fixture.js';
 import { waitFor } from '../support/wait.js';
 import { Spool, type LossEvent } from '../../src/spool/index.js';
 import { DeviceLink } from '../../src/link/device.js';
@@ -23,11 +23,7 @@ import { StatusBoard } from '../../src/base/status-board.js';
 const T0 = 1_700_000_000_000;
 
 describe.each(availableEngines())('gap reason end to end (engine %s)', (engineName) => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
-  beforeAll(async () => {
-    fleet = await makeFleet(['truck-1']);
-  });
-  afterAll(() => fleet.cleanup());
+  const fleet = useFleet(['truck-1']);
 
   it("a full spool's thinned and dropped markers reach the gaps table with their reason, and nothing else is lost", async () => {
     const spool = await Spool.open({ dir: join(fleet.dir, `${engineName}-spool`), segmentBytes: 16384, capacityBytes: 65536, commitIntervalMs: 1000 });

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFleet } from '../support/link-fixture.js';
+import { useFleet } from '../support/link-fixture.js';
 import { MemSpool } from '../support/mem-spool.js';
 import { Attacker, clientHello, garbageInitial, randomDatagram, rssMb, strayHandshake, tinyInitial, versionBait } from '../support/quic-junk.js';
 import { summaryCounts, total } from '../support/log-summaries.js';
@@ -45,7 +45,7 @@ class TimedSpool extends MemSpool {
 }
 
 describe.skipIf(!nativeAvailable())('ingest server process under a junk flood (ngtcp2)', () => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
+  const fleet = useFleet(['truck-good', 'attacker']);
   let srv: ServerProc;
   let db: string;
   const spool = new TimedSpool();
@@ -53,7 +53,6 @@ describe.skipIf(!nativeAvailable())('ingest server process under a junk flood (n
   let producer: NodeJS.Timeout;
 
   beforeAll(async () => {
-    fleet = await makeFleet(['truck-good', 'attacker']);
     db = join(fleet.dir, 'flood.db');
     // Young-generation semispaces of 1 MB: V8 cannot keep tens of MB of short-lived garbage
     // as headroom (which made RSS after the flood depend on when a scavenge last ran), so
@@ -72,7 +71,6 @@ describe.skipIf(!nativeAvailable())('ingest server process under a junk flood (n
     clearInterval(producer);
     await link?.stop();
     await srv?.stop();
-    fleet?.cleanup();
   });
 
   it(`${N} tiny Initials and ${N / 5} of each other junk kind: RSS back within a few MB, nothing amplified, the good vehicle loses nothing`, async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFleet } from '../support/link-fixture.js';
+import { useFleet } from '../support/link-fixture.js';
 import { waitFor } from '../support/wait.js';
 import { serverWithGoodVehicle } from '../support/good-vehicle.js';
 import { MemSpool } from '../support/mem-spool.js';
@@ -20,7 +20,7 @@ import { systemClock } from '../../src/base/clock.js';
  * streaming: each is refused with a clear reason, the good device loses nothing.
  */
 describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engineName) => {
-  let other: Awaited<ReturnType<typeof makeFleet>>;
+  const other = useFleet(['truck-1'], 'gs-link-other-');
   let rig: Awaited<ReturnType<typeof serverWithGoodVehicle>>;
   let fleet: typeof rig.fleet;
   let server: IngestServer;
@@ -29,7 +29,6 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
   const warnings: string[] = [];
 
   beforeAll(async () => {
-    other = await makeFleet(['truck-1'], 'gs-link-other-');
     const log = silentLogger();
     log.warn = ((...args: unknown[]) => void warnings.push(String(args.at(-1)))) as typeof log.warn;
     rig = await serverWithGoodVehicle(engineName, 'refusals.db', { log, helloTimeoutMs: 1500 });
@@ -40,7 +39,6 @@ describe.each(availableEngines())('refusals over real QUIC (engine %s)', (engine
   afterAll(async () => {
     // the good device kept streaming through every refusal
     await rig.stop();
-    other.cleanup();
   });
 
   const connect = (tls: TlsMaterial, alpn = [ALPN]) =>

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet } from '../support/link-fixture.js';
+import { useFleet } from '../support/link-fixture.js';
 import { waitFor } from '../support/wait.js';
 import { MemSpool } from '../support/mem-spool.js';
 import { UdpRelay } from '../support/udp-relay.js';
@@ -21,11 +21,7 @@ import { StatusBoard } from '../../src/base/status-board.js';
  * every record is in the database exactly once.
  */
 describe.each(availableEngines())('link through a UDP relay (engine %s)', (engineName) => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
-  beforeAll(async () => {
-    fleet = await makeFleet(['truck-1']);
-  });
-  afterAll(() => fleet.cleanup());
+  const fleet = useFleet(['truck-1']);
 
   it('a 60 s black hole then a source-address change: no record lost, none stored twice', async () => {
     const store = Store.open(join(fleet.dir, 'relay.db'));

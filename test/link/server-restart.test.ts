@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet } from '../support/link-fixture.js';
+import { useFleet } from '../support/link-fixture.js';
 import { waitFor } from '../support/wait.js';
 import { MemSpool } from '../support/mem-spool.js';
 import { startServerProcess } from '../support/server-proc.js';
@@ -13,11 +13,7 @@ import { systemClock } from '../../src/base/clock.js';
 import { StatusBoard } from '../../src/base/status-board.js';
 
 describe.each(availableEngines())('ingest server process killed and restarted mid-stream (engine %s)', (engineName) => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
-  beforeAll(async () => {
-    fleet = await makeFleet(['truck-1']);
-  });
-  afterAll(() => fleet.cleanup());
+  const fleet = useFleet(['truck-1']);
 
   it('SIGKILL of the server while records stream in, then SIGTERM: no record lost, none stored twice', async () => {
     const db = join(fleet.dir, 'restart.db');

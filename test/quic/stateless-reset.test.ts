@@ -5,8 +5,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFleet } from '../support/link-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { useFleet } from '../support/link-fixture.js';
 import { waitFor } from '../support/wait.js';
 import { MemSpool } from '../support/mem-spool.js';
 import { startServerProcess } from '../support/server-proc.js';
@@ -57,11 +57,7 @@ describe('stateless reset packets (native statelessReset)', () => {
 });
 
 describe('ingest server SIGKILLed and restarted (ngtcp2): the device learns it from a stateless reset', () => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
-  beforeAll(async () => {
-    fleet = await makeFleet(['truck-7']);
-  });
-  afterAll(() => fleet.cleanup());
+  const fleet = useFleet(['truck-7']);
 
   it('reconnects at its first packet to the restarted server, not after the 15 s liveness check', async () => {
     const db = join(fleet.dir, 'reset.db');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSocket } from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeFleet } from '../support/link-fixture.js';
+import { useFleet } from '../support/link-fixture.js';
 import { startServerProcess, type ServerProc } from '../support/server-proc.js';
 import { waitFor } from '../support/wait.js';
 import { runCli } from '../support/cli-io.js';
@@ -27,22 +27,18 @@ import type { QuicServer } from '../../src/quic/engine.js';
  * and a FAIL with a reason and a fix for each way it goes wrong.
  */
 describe('selftest server handshake (real server process)', () => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
-  let other: Awaited<ReturnType<typeof makeFleet>>;
+  const fleet = useFleet(['TRUCK-042'], 'gs-selftest-srv-');
+  const other = useFleet(['TRUCK-042'], 'gs-selftest-other-');
   let srv: ServerProc;
   let otherSrv: ServerProc;
   let n = 0;
 
   beforeAll(async () => {
-    fleet = await makeFleet(['TRUCK-042'], 'gs-selftest-srv-');
-    other = await makeFleet(['TRUCK-042'], 'gs-selftest-other-');
     [srv, otherSrv] = await Promise.all([startServerProcess({ ca: fleet.ca, db: join(fleet.dir, 'a.db') }), startServerProcess({ ca: other.ca, db: join(other.dir, 'b.db') })]);
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all([srv?.stop(), otherSrv?.stop()]);
-    fleet?.cleanup();
-    other?.cleanup();
   });
 
   /** A vehicle config naming the fleet's files; `cert` picks whose certificate it carries. */

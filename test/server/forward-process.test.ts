@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { makeFleet } from '../support/link-fixture.js';
+import { useFleet } from '../support/link-fixture.js';
 import { MemSpool } from '../support/mem-spool.js';
 import { startServerProcess, type ServerProc } from '../support/server-proc.js';
 import { waitFor } from '../support/wait.js';
@@ -15,11 +15,7 @@ import { Store } from '../../src/server/store/store.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 describe('forwarding from a real server process (--forward)', () => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
-  beforeAll(async () => {
-    fleet = await makeFleet(['truck-1']);
-  });
-  afterAll(() => fleet.cleanup());
+  const fleet = useFleet(['truck-1']);
 
   it('receiver down, then the server SIGKILLed: every stored record delivered at least once, repeats only with the same key and body, ingest acked throughout', async () => {
     const db = join(fleet.dir, 'fwd.db');

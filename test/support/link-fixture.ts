@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { initCa, issueCert } from '../../src/tls/ca.js';
 
 /** A temp dir with a fleet CA, a server certificate for localhost/127.0.0.1 and device certificates. */
@@ -11,6 +12,35 @@ export async function makeFleet(devices: string[], prefix = 'gs-link-'): Promise
   await issueCert(ca, { kind: 'server', name: 'localhost', altNames: ['127.0.0.1'] });
   for (const d of devices) await issueCert(ca, { kind: 'device', vehicleId: d });
   return { dir, ca, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export type Fleet = Awaited<ReturnType<typeof makeFleet>>;
+
+/**
+ * For a describe block (or a whole test file): the fleet of `makeFleet(devices, prefix)`,
+ * made in a beforeAll registered here and removed in an afterAll. Call it before the
+ * hooks that use the fleet: hooks run in the order they are registered and after-hooks
+ * in reverse, so the fleet is there for every later hook and test and outlives their
+ * teardown. Reading `dir` or `ca` before the fleet is made throws.
+ */
+export function useFleet(devices: string[], prefix?: string): Readonly<Pick<Fleet, 'dir' | 'ca'>> {
+  let fleet: Fleet | undefined;
+  beforeAll(async () => {
+    fleet = await makeFleet(devices, prefix);
+  });
+  afterAll(() => fleet?.cleanup());
+  const made = (): Fleet => {
+    if (!fleet) throw new Error('useFleet: the fleet is made in beforeAll; read it in a hook or test');
+    return fleet;
+  };
+  return {
+    get dir() {
+      return made().dir;
+    },
+    get ca() {
+      return made().ca;
+    },
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { makeFleet } from '../../support/link-fixture.js';
+import { makeFleet, useFleet } from '../../support/link-fixture.js';
 import { MemSpool } from '../../support/mem-spool.js';
 import { startServerProcess, type ServerProc } from '../../support/server-proc.js';
 import { waitFor } from '../../support/wait.js';
@@ -20,7 +20,7 @@ const T0 = Date.UTC(2026, 4, 1, 6, 0, 0);
 const RANGE = `from=2026-05-01T00:00:00Z&to=2026-05-03T00:00:00Z`;
 
 describe('HTTP API of a real server process while a vehicle streams into it', () => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
+  const fleet = useFleet(['truck-1']);
   let srv: ServerProc;
   let base: string;
   let token: string;
@@ -30,7 +30,6 @@ describe('HTTP API of a real server process while a vehicle streams into it', ()
   let producer: ReturnType<typeof produceTelemetry>;
 
   beforeAll(async () => {
-    fleet = await makeFleet(['truck-1']);
     db = join(fleet.dir, 'ingest.db');
     token = (await runCli(['server', 'token', 'add', 'ops', '--db', db])).stdout.trim();
     srv = await startServerProcess({ ca: fleet.ca, db, args: ['--http', '127.0.0.1:0'] });
@@ -46,7 +45,6 @@ describe('HTTP API of a real server process while a vehicle streams into it', ()
     producer?.stop();
     await link?.stop();
     await srv?.stop();
-    fleet?.cleanup();
   });
 
   it('no token, a wrong one, a malformed header: 401 and nothing else; the right one: the vehicle list', async () => {

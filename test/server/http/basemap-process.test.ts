@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeFleet } from '../../support/link-fixture.js';
+import { useFleet } from '../../support/link-fixture.js';
 import { startServerProcess, type ServerProc } from '../../support/server-proc.js';
 import { runCli } from '../../support/cli-io.js';
 import { httpBaseOf } from '../../support/http-api.js';
@@ -15,7 +15,7 @@ import { colourPyramid, solidPng, TILE_TYPE, writePmtiles } from '../../support/
 const PATH = '/api/v1/basemap.pmtiles';
 
 describe('PMTiles base map served by the server process', () => {
-  let fleet: Awaited<ReturnType<typeof makeFleet>>;
+  const fleet = useFleet([], 'gs-basemap-');
   let srv: ServerProc;
   let base: string;
   let token: string;
@@ -29,7 +29,6 @@ describe('PMTiles base map served by the server process', () => {
   };
 
   beforeAll(async () => {
-    fleet = await makeFleet([], 'gs-basemap-');
     db = join(fleet.dir, 'ingest.db');
     token = (await runCli(['server', 'token', 'add', 'ops', '--db', db])).stdout.trim();
     const archive = join(fleet.dir, 'region.pmtiles');
@@ -40,7 +39,6 @@ describe('PMTiles base map served by the server process', () => {
 
   afterAll(async () => {
     await srv?.stop();
-    fleet?.cleanup();
   });
 
   it('logs what it serves; without a token, or a wrong one, 401 and no byte of the archive', async () => {
