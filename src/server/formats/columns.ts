@@ -36,26 +36,35 @@ function deltas(values: readonly unknown[], scale: number): (number | null)[] | 
   return out;
 }
 
-/** Runs of equal values (arrays compared by their JSON). */
+/** Whether two values of a run column are equal: primitives by ===, arrays element by element (tyres, trouble codes). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+  return true;
+}
+
+/** Runs of equal values. */
 function runs(values: readonly unknown[]): [unknown, number][] {
   const out: [unknown, number][] = [];
-  let key: string | undefined;
+  let last: [unknown, number] | undefined;
   for (const v of values) {
-    const k = typeof v === 'object' && v !== null ? JSON.stringify(v) : `${typeof v}:${String(v)}`;
-    const last = out[out.length - 1];
-    if (last && k === key) last[1]++;
-    else out.push([v, 1]);
-    key = k;
+    if (last && same(last[0], v)) last[1]++;
+    else out.push((last = [v, 1]));
   }
   return out;
 }
 
-/** One block's JSON: every column of its records (all Positions, so all with the same keys), and its gap markers. */
+/**
+ * One block's JSON: every column of its records (all Positions, so all with the same
+ * keys; a `kind` key, as a track item has, is not a column), and its gap markers.
+ */
 export function blockText(rows: readonly Position[], gaps: readonly TrackItem[]): string {
   const columns: Record<string, ColumnData> = {};
-  const keys = rows.length ? (Object.keys(rows[0]!) as (keyof Position)[]).filter((k) => k !== 'device') : [];
+  const keys = rows.length ? (Object.keys(rows[0]!) as (keyof Position)[]).filter((k) => k !== 'device' && (k as string) !== 'kind') : [];
+  const values: unknown[] = new Array<unknown>(rows.length);
   for (const k of keys) {
-    const values = rows.map((r) => r[k] as unknown);
+    for (let i = 0; i < rows.length; i++) values[i] = rows[i]![k];
     const scale = DELTA_SCALES[k];
     const d = scale !== undefined ? deltas(values, scale) : null;
     columns[k] = d ? { d: scale!, v: d } : { r: runs(values) };
@@ -88,10 +97,7 @@ export function columnsFormat(blockRows = BLOCK_ROWS): FormatSpec {
         head: () => `{"type":"geostream-columns","version":1,"vehicle":${JSON.stringify(meta.device)},"blocks":[\n`,
         item(item) {
           if (item.kind === 'gap') gaps.push(item);
-          else {
-            const { kind: _kind, ...p } = item;
-            rows.push(p);
-          }
+          else rows.push(item);
           return rows.length + gaps.length >= blockRows ? flush() : '';
         },
         tail: () => `${flush()}\n]}\n`,
