@@ -320,6 +320,7 @@ export const serverCommand: Command = {
     });
     await stopRetention();
     await reads?.close();
+    if (reads) log.info(`track reads: ${reads.counters.inReaders} in reader processes, ${reads.counters.inProcess} in this process (no reader up), ${reads.counters.readerExits} reader exits`);
     await basemap?.close();
     await store.close();
     if (retention) log.info(`retention (${keepDays} days): ${retention.totals.records} records, ${retention.totals.gaps} gaps and ${retention.totals.linkEvents} link events removed in ${retention.totals.steps} steps (longest ${retention.totals.maxStepMs.toFixed(1)} ms)`);

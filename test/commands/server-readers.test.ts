@@ -10,7 +10,7 @@ import { runCli } from '../support/cli-io.js';
 import { repoRoot } from '../support/shared.js';
 import { childrenMatching } from '../support/proc-tree.js';
 import { makeFleet } from '../support/link-fixture.js';
-import { startServerProcess } from '../support/server-proc.js';
+import { startServerProcess, type ServerProc } from '../support/server-proc.js';
 import { get, httpBaseOf } from '../support/http-api.js';
 import { Store } from '../../src/server/store/store.js';
 import { encodeRecord } from '../../src/codec/index.js';
@@ -32,7 +32,8 @@ describe('geostream server --http-readers', () => {
     expect(byHand.stderr).toMatch(/started by 'geostream server --http' over an IPC channel, not by hand/);
   });
 
-  it('0: no reader process, tracks read in the server process', async () => {
+  /** A server process on a database holding 50 records of truck-1, with `args`; `f` gets the API's base URL and a token. */
+  async function withServer(args: string[], f: (base: string, token: string, srv: ServerProc) => Promise<void>): Promise<string> {
     const fleet = await makeFleet([]);
     try {
       const db = join(fleet.dir, 'ingest.db');
@@ -42,18 +43,36 @@ describe('geostream server --http-readers', () => {
       s.flush();
       s.close();
       const token = (await runCli(['server', 'token', 'add', 'ops', '--db', db])).stdout.trim();
-      const srv = await startServerProcess({ ca: fleet.ca, db, args: ['--http', '127.0.0.1:0', '--http-readers', '0'] });
+      const srv = await startServerProcess({ ca: fleet.ca, db, args: ['--http', '127.0.0.1:0', ...args] });
       try {
-        const r = await get(`${httpBaseOf(srv.output())}/api/v1/vehicles/truck-1/positions?format=csv&from=2026-05-01T00:00:00Z&to=2026-05-02T00:00:00Z`, token);
-        expect(r.status).toBe(200);
-        expect(r.text.trim().split('\n')).toHaveLength(51);
-        expect(srv.output()).not.toMatch(/track reader/);
-        expect(childrenMatching(srv.pid, / server reader$/)).toEqual([]);
+        await f(httpBaseOf(srv.output()), token, srv);
       } finally {
-        await srv.stop();
+        expect(await srv.stop()).toBe(0);
       }
+      return srv.output();
     } finally {
       fleet.cleanup();
     }
+  }
+  const DAY = 'from=2026-05-01T00:00:00Z&to=2026-05-02T00:00:00Z';
+
+  it('0: no reader process, tracks read in the server process', async () => {
+    const out = await withServer(['--http-readers', '0'], async (base, token, srv) => {
+      const r = await get(`${base}/api/v1/vehicles/truck-1/positions?format=csv&${DAY}`, token);
+      expect(r.status).toBe(200);
+      expect(r.text.trim().split('\n')).toHaveLength(51);
+      expect(childrenMatching(srv.pid, / server reader$/)).toEqual([]);
+    });
+    expect(out).not.toMatch(/track read/);
+  });
+
+  it('2: two reader processes; the shutdown log counts where the reads ran', async () => {
+    const out = await withServer(['--http-readers', '2'], async (base, token, srv) => {
+      expect(srv.output()).toMatch(/2 of 2 track reader processes up/);
+      expect(childrenMatching(srv.pid, / server reader$/)).toHaveLength(2);
+      for (let i = 0; i < 3; i++) expect((await get(`${base}/api/v1/vehicles/truck-1/positions?format=csv&${DAY}`, token)).text.trim().split('\n')).toHaveLength(51);
+      expect((await get(`${base}/api/v1/vehicles/truck-1/trips?${DAY}`, token)).status).toBe(200);
+    });
+    expect(out).toMatch(/track reads: 4 in reader processes, 0 in this process \(no reader up\), 0 reader exits/);
   });
 });
