@@ -193,7 +193,8 @@ export class ReaderPool implements TrackReads {
     if (this.restartTimer) return;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
-      if (!this.closing && this.readers.size < this.o.processes) void this.startOne();
+      // every reader missing by now, however many died while this waited
+      for (let n = this.readers.size; !this.closing && n < this.o.processes; n++) void this.startOne();
     }, delay);
     this.restartTimer.unref();
   }

@@ -109,6 +109,19 @@ describe('ReaderPool: track reads in reader processes', () => {
     expect(lines.join('\n')).toMatch(/track reader \(pid \d+\) exited \(SIGKILL\), cutting 1 read; starting another in 2 s/);
   });
 
+  it('two readers SIGKILLed at once are both started again', async () => {
+    const db = newDb();
+    fillStore(db).close();
+    const { pool } = setup(db, { processes: 2 });
+    await pool.start();
+    expect(pool.ready).toBe(2);
+    for (const p of spawned.slice(0, 2)) p.kill('SIGKILL');
+    await waitFor(() => pool.counters.readerExits === 2, 10_000, 'both exits seen');
+    await waitFor(() => pool.ready === 2, 20_000, 'two new readers');
+    expect(spawned).toHaveLength(4);
+    expect((await text(pool.document('truck-1', T0, T0 + 10_000, 'csv'))).trim().split('\n')).toHaveLength(11);
+  });
+
   it('reads a client abandons after one chunk are cancelled: twenty of them leave the reader answering whole documents', async () => {
     const db = newDb();
     fillStore(db).close();
