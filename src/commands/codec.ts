@@ -1,15 +1,13 @@
 import { createInterface } from 'node:readline';
-import { parseCommandArgs, numberOption, withSubcommands, type CliIO, type Command } from './command.js';
+import { parseCommandArgs, integerOption, withSubcommands, type CliIO, type Command } from './command.js';
 import { CodecError, MAX_BATCH_RECORDS, TELEMETRY_V1, decodeMessage, encodeBatch, encodeRecord, encodeStreamHeader, type TelemetryRecord } from '../codec/index.js';
 import { recordFromFix, recordToFixJson } from '../telemetry/fix-record.js';
 import { FixJsonError, fixFromJson } from '../telemetry/fix-json.js';
 import { MessageSplitter } from '../codec/stream.js';
-import { UsageError, errorMessage } from '../base/errors.js';
+import { errorMessage } from '../base/errors.js';
 
 function batchOption(v: string | undefined): number | undefined {
-  const n = numberOption('batch', v, 1, MAX_BATCH_RECORDS);
-  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`--batch: expected an integer, got "${v}"`);
-  return n;
+  return integerOption('batch', v, 1, MAX_BATCH_RECORDS);
 }
 
 /** Writes and waits when the stream asks us to (large outputs through pipes). */

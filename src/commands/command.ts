@@ -46,6 +46,14 @@ export function numberOption(name: string, value: string | undefined, min = -Inf
   return n;
 }
 
+/** Parses a whole-number option in min..max with a clear error naming it. */
+export function integerOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name}: expected a whole number ${min}..${max}, got "${value}"`);
+  return n;
+}
+
 /** Dispatches `geostream NAME SUB ...` to one of several subcommands. */
 export function withSubcommands(name: string, summary: string, subs: Command[]): Command {
   const usage = `Usage: geostream ${name} <subcommand> [options]\n\n${summary}\n\nSubcommands:\n${subs

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Command, CliIO } from './command.js';
-import { numberOption, parseCommandArgs } from './command.js';
+import { integerOption, parseCommandArgs } from './command.js';
 import { UsageError } from '../base/errors.js';
 import { envVar, processEnv, type Env } from '../base/env.js';
 
@@ -121,8 +121,7 @@ Options:
       file: { type: 'string' },
     });
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const lines = numberOption('lines', values.lines, 0, 1_000_000);
-    if (lines !== undefined && !Number.isInteger(lines)) throw new UsageError(`--lines: expected a whole number, got "${values.lines}"`);
+    const lines = integerOption('lines', values.lines, 0, 1_000_000);
     const env = processEnv();
     const file = values.file ?? (haveJournald(env) ? undefined : (envVar('GEOSTREAM_LOG_FILE', env) ?? DEFAULT_LOG_FILE));
     if (!file) {

@@ -1,4 +1,4 @@
-import { type Command, parseCommandArgs } from './command.js';
+import { type Command, integerOption, parseCommandArgs } from './command.js';
 import { UsageError } from '../base/errors.js';
 import { loadConfig } from '../agent/config.js';
 import { createLogger } from '../base/log.js';
@@ -41,11 +41,7 @@ export const runCommand: Command = {
     if (!values.config) throw new UsageError('missing --config FILE');
     const config = loadConfig(values.config);
     const speed = parseSpeed(values.speed);
-    let rateHz: number | undefined;
-    if (values.rate !== undefined) {
-      rateHz = Number(values.rate);
-      if (!Number.isInteger(rateHz) || rateHz < 1 || rateHz > 10) throw new UsageError(`--rate: expected an integer 1-10, got "${values.rate}"`);
-    }
+    const rateHz = integerOption('rate', values.rate, 1, 10);
     const simOnly = values.nmea !== undefined || speed !== undefined || rateHz !== undefined;
     if (simOnly && !isSimUart(config.boardInfo)) throw new UsageError(`--nmea, --speed and --rate need the simulated board; ${config.file} uses board "${config.boardInfo.name}" (UART ${config.boardInfo.uart.path})`);
     if (values.nmea !== undefined && !existsSync(values.nmea)) throw new UsageError(`--nmea: no such file ${values.nmea}`);

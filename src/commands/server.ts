@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { numberOption, parseCommandArgs, type Command } from './command.js';
+import { integerOption, numberOption, parseCommandArgs, type Command } from './command.js';
 import { selfCommand } from '../base/self.js';
 import { ReaderPool, type ReaderProcess } from '../server/reads/pool.js';
 import { localReads } from '../server/reads/track-reads.js';
@@ -156,7 +156,6 @@ async function openArchive(file: string): Promise<PmtilesArchive> {
   }
 }
 
-/** The HTTP API beside the ingest server, on the ingest database (its token table made if missing). */
 /** A `geostream server reader` child with its IPC channel; its log lines go where the server's do. */
 function spawnReader(): ReaderProcess {
   const self = selfCommand();
@@ -172,6 +171,7 @@ async function startReads(db: string, store: AnyStore, readers: number, log: Log
   return pool;
 }
 
+/** The HTTP API beside the ingest server, on the ingest database (its token table made if missing). */
 async function startHttpApi(o: { host: string; port: number; tls: { cert: string; key: string } | undefined; store: AnyStore; reads: ReaderPool | null; online: () => ReadonlySet<string>; log: Logger; console: ConsoleOptions; basemap: PmtilesArchive | undefined }): Promise<HttpApi> {
   let tokens: TokenStore | PgTokenStore;
   if (o.store instanceof PgStore) {
@@ -273,12 +273,10 @@ export const serverCommand: Command = {
     }
     const forwardUrl = forwardOption(values.forward);
     const retryMaxS = numberOption('forward-retry-max', values['forward-retry-max'], 1, 3600);
-    const outboxMax = numberOption('forward-outbox-max', values['forward-outbox-max'], 1, 1e12);
-    if (outboxMax !== undefined && !Number.isInteger(outboxMax)) throw new UsageError(`--forward-outbox-max: expected a whole number of records, got ${values['forward-outbox-max']}`);
+    const outboxMax = integerOption('forward-outbox-max', values['forward-outbox-max'], 1, 1e12);
     if ((retryMaxS !== undefined || outboxMax !== undefined) && !forwardUrl) throw new UsageError('--forward-retry-max and --forward-outbox-max need --forward URL');
     const consoleOpts = consoleOptions(values, !!values.http);
-    const readers = numberOption('http-readers', values['http-readers'], 0, 64);
-    if (readers !== undefined && !Number.isInteger(readers)) throw new UsageError(`--http-readers: expected a whole number 0..64, got ${values['http-readers']}`);
+    const readers = integerOption('http-readers', values['http-readers'], 0, 64);
     if (readers !== undefined && !values.http) throw new UsageError('--http-readers needs --http HOST:PORT');
     const engineName = engineOption(values.engine);
     const retry = retryModeOption(values['quic-retry'], engineName);
