@@ -2,7 +2,8 @@
 # Part of smoke.sh: the executable for ARCH (arm64 under qemu) streams to the x64
 # executable's ingest server on loopback over QUIC for a short run; the server must have
 # stored records from it, and its HTTP API (read by the executable's own track reader
-# process) must give back as many positions as it stored. Engine: ngtcp2 on arm64 (@matrixai/quic has no arm64 build).
+# process) must give back as many positions as it stored. Engine: ngtcp2 on arm64
+# (@matrixai/quic has no arm64 build).
 #   scripts/package/smoke-stream.sh ARCH TMPDIR
 set -euo pipefail
 cd "$(dirname "$0")/../.."

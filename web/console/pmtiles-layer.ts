@@ -1,13 +1,11 @@
 // A PMTiles archive of raster tiles as the map's base layer (read by the pmtiles
-// package, drawn by a Leaflet grid layer of its own): the server's own archive is read with the operator token, a remote
-// one without (the token never leaves the server's origin). The attribution is the
+// package, drawn by a Leaflet grid layer of its own): the server's own archive is read
+// with the operator token, a remote one without (the token never leaves the server's origin). The attribution is the
 // server's --http-attribution, else the archive metadata's, shown as plain text.
-import { FetchSource, PMTiles, TileType } from 'pmtiles';
+import { FetchSource, PMTiles } from 'pmtiles';
+import { RASTER_TILES } from '../../src/server/console/raster-tiles.js';
 import L from './leaflet.js';
 import { escapeHtml } from './state.js';
-
-/** The image type of each raster tile type. */
-const MIME: Partial<Record<TileType, string>> = { [TileType.Png]: 'image/png', [TileType.Jpeg]: 'image/jpeg', [TileType.Webp]: 'image/webp', [TileType.Avif]: 'image/avif' };
 
 /**
  * The archive's raster tiles as a Leaflet grid layer, drawn as the pmtiles package's
@@ -79,7 +77,7 @@ export function addPmtilesLayer(map: L.Map, url: string, token: string, attribut
       const h = await archive.getHeader();
       // An extract's bounds: no tile is asked for outside them (unless the archive left them unset).
       const bounds = h.minLon < h.maxLon && h.minLat < h.maxLat ? { bounds: L.latLngBounds([h.minLat, h.minLon], [h.maxLat, h.maxLon]) } : {};
-      new PmtilesRasterLayer(archive, MIME[h.tileType] ?? 'image/png', { minNativeZoom: h.minZoom, maxNativeZoom: h.maxZoom, maxZoom: 19, ...bounds }).addTo(map);
+      new PmtilesRasterLayer(archive, RASTER_TILES[h.tileType]?.mime ?? 'image/png', { minNativeZoom: h.minZoom, maxNativeZoom: h.maxZoom, maxZoom: 19, ...bounds }).addTo(map);
       if (attribution !== null) map.attributionControl.addAttribution(attribution);
       else {
         const meta = (await archive.getMetadata()) as { attribution?: unknown } | null;

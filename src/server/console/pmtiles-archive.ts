@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { bytesToHeader, Compression, PMTiles, TileType, type Header, type RangeResponse, type Source } from 'pmtiles';
 import type { RangeSource } from '../http/send-range.js';
+import { RASTER_TILES } from './raster-tiles.js';
 
 const HEADER_BYTES = 127;
 /** The spec's bound: the header and the root directory lie in the first 16 KiB. */
 const ROOT_WITHIN = 16_384;
 const MAGIC = 'PMTiles';
 
-const RASTER: Partial<Record<TileType, string>> = { [TileType.Png]: 'PNG', [TileType.Jpeg]: 'JPEG', [TileType.Webp]: 'WebP', [TileType.Avif]: 'AVIF' };
 const VECTOR: Partial<Record<TileType, string>> = { [TileType.Mvt]: 'MVT', [TileType.Mlt]: 'MLT' };
 /** What the page's reader (the pmtiles package in the browser) decompresses. */
 const READABLE = new Set([Compression.Unknown, Compression.None, Compression.Gzip]);
@@ -44,7 +44,7 @@ function headerProblem(h: Header, size: number): string | null {
   if (h.rootDirectoryOffset < HEADER_BYTES || h.rootDirectoryOffset + h.rootDirectoryLength > ROOT_WITHIN) return `its root directory (bytes ${h.rootDirectoryOffset}..${h.rootDirectoryOffset + h.rootDirectoryLength}) is not within the first ${ROOT_WITHIN} bytes after the header, as PMTiles v3 requires`;
   const vector = VECTOR[h.tileType];
   if (vector) return `it holds vector tiles (${vector}); the console draws raster tiles: use a raster archive (PNG, JPEG, WebP or AVIF tiles)`;
-  if (!RASTER[h.tileType]) return `its tile type is ${h.tileType === TileType.Unknown ? 'unknown (0)' : `${h.tileType}, not one the spec names`}; the console draws raster tiles (PNG, JPEG, WebP or AVIF)`;
+  if (!RASTER_TILES[h.tileType]) return `its tile type is ${h.tileType === TileType.Unknown ? 'unknown (0)' : `${h.tileType}, not one the spec names`}; the console draws raster tiles (PNG, JPEG, WebP or AVIF)`;
   for (const [what, c] of [['internal', h.internalCompression], ['tile', h.tileCompression]] as const)
     if (!READABLE.has(c)) return `its ${what} compression is ${COMPRESSION[c] ?? c}, which the console's reader cannot decompress (none or gzip)`;
   if (h.minZoom > h.maxZoom) return `its min zoom ${h.minZoom} is above its max zoom ${h.maxZoom}`;
@@ -113,7 +113,7 @@ export class PmtilesArchive implements RangeSource {
 
   /** The tile format in words (PNG, JPEG, WebP, AVIF). */
   get tileFormat(): string {
-    return RASTER[this.header.tileType]!;
+    return RASTER_TILES[this.header.tileType]!.name;
   }
 
   async read(buf: Buffer, position: number): Promise<number> {
