@@ -178,10 +178,12 @@ describe('PMTiles base map in chromium', () => {
     });
 
   it("the server's archive, read with the token: each truck stands on its tile's colour, drawn over the tiles", async () => {
-    const p = await open(httpBaseOf(local.output()), token);
     const requests: { url: string; auth: string | undefined; range: string | undefined }[] = [];
-    p.on('request', (r) => {
-      if (r.url().includes('basemap.pmtiles')) requests.push({ url: r.url(), auth: r.headers().authorization, range: r.headers().range });
+    // Watched from before the page loads: its first archive reads can start before goto returns.
+    const p = await open(httpBaseOf(local.output()), token, true, async (page) => {
+      page.on('request', (r) => {
+        if (r.url().includes('basemap.pmtiles')) requests.push({ url: r.url(), auth: r.headers().authorization, range: r.headers().range });
+      });
     });
     const w = p.locator('.leaflet-marker-icon [data-vehicle="truck-w"]');
     const e = p.locator('.leaflet-marker-icon [data-vehicle="truck-e"]');
