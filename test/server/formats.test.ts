@@ -7,7 +7,7 @@ import { columnsFormat } from '../../src/server/formats/columns.js';
 import { iso } from '../../src/server/formats/chunks.js';
 import { decimalText } from '../../src/server/formats/decimal.js';
 import { formatTrack, TRACK_FORMATS, type TrackFormat } from '../../src/server/formats/index.js';
-import { decodeColumns, positionAt, type ColumnsDocument } from '../../src/server/formats/columns-decode.js';
+import { ColumnsStream, decodeColumns, positionAt, type ColumnsDocument } from '../../src/server/formats/columns-decode.js';
 
 const T0 = Date.UTC(2026, 4, 1, 8, 0, 0);
 
@@ -120,6 +120,46 @@ describe('track formats', () => {
     // key order too (the console lists a record's fields in it)
     expect(Object.keys(positions[0]!)).toEqual(Object.keys(props[0]!));
     expect(() => decodeColumns({ type: 'FeatureCollection' } as unknown as ColumnsDocument)).toThrow(/not a geostream-columns/);
+  });
+
+  it('columns as a stream: the text pushed in any pieces gives what decodeColumns gives; a cut or garbled document is an error that says where', () => {
+    const items: TrackItem[] = [];
+    for (let i = 1; i <= 700; i++) {
+      if (i % 250 === 0) items.push(gap(i));
+      items.push(pos(i, i % 9 === 0 ? { rpm: null, tyresKpa: null } : { speedMps: (i % 30) * 0.5 }));
+    }
+    const enc = columnsFormat(100).encoder({ device: 'truck-1' });
+    const doc = enc.head() + items.map((x) => enc.item(x)).join('') + enc.tail();
+    const want = decodeColumns(JSON.parse(doc) as ColumnsDocument);
+    expect(want.n).toBe(700);
+    const streamed = (pieces: string[]) => {
+      const s = new ColumnsStream();
+      for (const p of pieces) s.push(p);
+      return s.end();
+    };
+    let x = 4242;
+    const cuts = (size: () => number) => {
+      const out: string[] = [];
+      for (let i = 0; i < doc.length; ) out.push(doc.slice(i, (i += size())));
+      return out;
+    };
+    expect(streamed([doc])).toEqual(want);
+    expect(streamed(cuts(() => 1)).columns.seq).toEqual(want.columns.seq);
+    for (let r = 0; r < 5; r++) expect(streamed(cuts(() => 1 + ((x = (x * 1103515245 + 12345) % 2 ** 31) % 5000)))).toEqual(want);
+    // each line of the document at a piece's end: a block is taken the moment its line is whole
+    expect(streamed(doc.split(/(?<=\n)/))).toEqual(want);
+    // an empty track
+    const none = columnsFormat().encoder({ device: 'x' });
+    expect(streamed([none.head(), none.tail()])).toEqual({ vehicle: 'x', n: 0, columns: {}, gaps: [] });
+    // cut after the second block's line, and cut inside a block: errors, not a shorter track
+    const lines = doc.split('\n');
+    expect(() => streamed([lines.slice(0, 3).join('\n') + '\n'])).toThrow(/ends after 2 block\(s\), before its closing line/);
+    const blocks = lines.length - 3; // the head, the blocks, "]}" and the empty text after the last newline
+    expect(blocks).toBe(8);
+    expect(() => streamed([doc.slice(0, doc.length - 200)])).toThrow(new RegExp(`block ${blocks} is not JSON`));
+    expect(() => streamed(['{"type":"FeatureCollection","features":[\n'])).toThrow(/not a geostream-columns/);
+    expect(() => streamed([`${lines[0]}\n{"n":3}\n]}\n`])).toThrow(/block 1 is not a block/);
+    expect(() => streamed([`${doc}{}\n`])).toThrow(/text after the closing line/);
   });
 
   it('iso() writes what Date#toISOString does, across day boundaries and the whole uint32 range', () => {

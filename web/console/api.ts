@@ -3,7 +3,7 @@
 
 import type { Feature, GapProperties, LatestProperties, LinkDocument, LinkEventDocument, PositionProperties, SegmentDocument, TripsDocument, VehicleDocument } from '../../src/server/http/documents.js';
 
-import { decodeColumns, type ColumnsDocument, type ColumnTrack } from '../../src/server/formats/columns-decode.js';
+import { ColumnsStream, type ColumnTrack } from '../../src/server/formats/columns-decode.js';
 
 export type { Feature };
 export type PositionProps = PositionProperties;
@@ -60,9 +60,19 @@ export class Api {
     return `/api/v1/vehicles/${encodeURIComponent(id)}/positions?from=${encodeURIComponent(fromIso)}&to=${encodeURIComponent(toIso)}&format=${format}`;
   }
 
-  /** The range's records and gaps in the columnar format (a tenth of the GeoJSON's bytes). */
+  /**
+   * The range's records and gaps in the columnar format (a tenth of the GeoJSON's bytes),
+   * decoded block by block as the document arrives.
+   */
   async track(id: string, fromIso: string, toIso: string, signal?: AbortSignal): Promise<ColumnTrack> {
-    return decodeColumns(await this.json<ColumnsDocument>(this.positionsPath(id, fromIso, toIso, 'columns'), signal));
+    const r = await this.fetch(this.positionsPath(id, fromIso, toIso, 'columns'), signal);
+    const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const doc = new ColumnsStream();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return doc.end();
+      doc.push(value);
+    }
   }
 
   link(id: string, fromIso: string, toIso: string, signal?: AbortSignal): Promise<Link> {
