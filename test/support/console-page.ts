@@ -29,8 +29,14 @@ export async function startDayServer(fleet: { dir: string; ca: string }, vehicle
 interface PageGlobal {
   requestAnimationFrame(cb: (ts: number) => void): number;
   PerformanceObserver: new (cb: (list: { getEntries(): { duration: number }[] }) => void) => { observe(o: { type: string }): void; disconnect(): void };
-  document: { querySelector(sel: string): { removeAttribute(a: string): void; dataset: Record<string, string | undefined> } | null };
+  document: {
+    querySelector(sel: string): { removeAttribute(a: string): void; dataset: Record<string, string | undefined> } | null;
+    addEventListener(type: 'click', f: (e: { timeStamp: number }) => void, o: { capture: boolean; once: boolean }): void;
+  };
+  MutationObserver: new (cb: () => void) => { observe(el: unknown, o: { attributes: boolean; attributeFilter: string[] }): void; disconnect(): void };
   gsWindow?: Recorder;
+  gsDraw?: { clickAt: number; drawnAt: number };
+  performance: { now(): number; getEntriesByType(t: 'resource'): { name: string; startTime: number; responseStart: number; responseEnd: number }[]; clearResourceTimings(): void };
 }
 
 /** What a measurement window records in the page. */
@@ -163,18 +169,65 @@ export async function measureWindow(c: ConsolePage, ms: number, profileTo?: stri
 declare function requestAnimationFrame(cb: () => void): number;
 
 /**
- * Loads the vehicle view's range again (the form's "show"; the first time by clicking
- * `vehicle` in the list) and waits until its DAY_RECORDS points are drawn; returns
- * [wall ms from the click, the page's own count from requests to drawn, of which after the responses].
+ * One draw of the day, ms: from the harness's click to the frame on screen (`wall`), from
+ * the click event to that frame, timed in the page (`event`: what a user waits, without the
+ * harness's own round trips), the page's own count from its requests to drawn (`own`) and
+ * its part after the responses (`after`), and the track request's first and last byte
+ * after it was sent.
  */
-export async function drawDay(p: Page, vehicle: string, first: boolean): Promise<[number, number, number]> {
-  await p.evaluate(() => (globalThis as unknown as PageGlobal).document.querySelector('#track-summary')!.removeAttribute('data-points'));
+export interface DayDraw {
+  wall: number;
+  event: number;
+  own: number;
+  after: number;
+  firstByte: number;
+  lastByte: number;
+}
+
+/**
+ * Loads the vehicle view's range again (the form's "show"; the first time by clicking
+ * `vehicle` in the list) and waits until its DAY_RECORDS points are drawn.
+ */
+export async function drawDay(p: Page, vehicle: string, first: boolean): Promise<DayDraw> {
+  await p.evaluate((n) => {
+    // Methods and assigned properties only: see measureWindow().
+    const g = globalThis as unknown as PageGlobal;
+    const el = g.document.querySelector('#track-summary')!;
+    el.removeAttribute('data-points');
+    g.performance.clearResourceTimings();
+    const d = { clickAt: NaN, drawnAt: NaN };
+    g.gsDraw = d;
+    g.document.addEventListener(
+      'click',
+      function (e) {
+        d.clickAt = e.timeStamp;
+      },
+      { capture: true, once: true },
+    );
+    // two animation frames after the count is set: what draw() queued is on screen
+    const mo = new g.MutationObserver(function () {
+      if (el.dataset.points !== String(n)) return;
+      mo.disconnect();
+      g.requestAnimationFrame(function () {
+        g.requestAnimationFrame(function () {
+          d.drawnAt = g.performance.now();
+        });
+      });
+    });
+    mo.observe(el, { attributes: true, attributeFilter: ['data-points'] });
+  }, DAY_RECORDS);
   const t0 = performance.now();
   if (first) await p.locator(`#vehicle-list tbody tr[data-vehicle="${vehicle}"]`).click();
   else await p.click('#range-form button[type=submit]');
   await p.waitForSelector(`#track-summary[data-points="${DAY_RECORDS}"]`, { timeout: 60_000 });
-  // two animation frames: what draw() queued is on screen
   await p.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
   const wall = performance.now() - t0;
-  return [wall, Number(await p.getAttribute('#track-summary', 'data-ms')), Number(await p.getAttribute('#track-summary', 'data-draw-ms'))];
+  await p.waitForFunction(() => !Number.isNaN((globalThis as unknown as PageGlobal).gsDraw!.drawnAt));
+  const inPage = await p.evaluate(() => {
+    const g = globalThis as unknown as PageGlobal;
+    const e = g.performance.getEntriesByType('resource').filter((x) => x.name.includes('/positions?'));
+    const last = e[e.length - 1];
+    return { event: g.gsDraw!.drawnAt - g.gsDraw!.clickAt, firstByte: last ? last.responseStart - last.startTime : NaN, lastByte: last ? last.responseEnd - last.startTime : NaN };
+  });
+  return { wall, own: Number(await p.getAttribute('#track-summary', 'data-ms')), after: Number(await p.getAttribute('#track-summary', 'data-draw-ms')), ...inPage };
 }
