@@ -115,8 +115,16 @@ export class Fleet {
     e.dirty = true;
   }
 
-  /** Applies what changed since the last flush to the markers; the list is redrawn if anything did. */
+  /**
+   * Applies what changed since the last flush to the markers; the list is redrawn if
+   * anything did. While the fleet is not shown (a vehicle's view is open) only the counts
+   * are: the changes wait, marked, for show(true), and the page's main thread is the view's.
+   */
   flush(): void {
+    if (!this.map.hasLayer(this.cluster)) {
+      this.renderStats();
+      return;
+    }
     const add: L.Marker[] = [];
     const moved: [L.Marker, L.LatLng][] = [];
     const reseq: [L.Marker, number][] = [];
@@ -250,7 +258,10 @@ export class Fleet {
   }
 
   show(visible: boolean): void {
-    if (visible && !this.map.hasLayer(this.cluster)) this.map.addLayer(this.cluster);
+    if (visible && !this.map.hasLayer(this.cluster)) {
+      this.map.addLayer(this.cluster);
+      this.flush();
+    }
     if (!visible && this.map.hasLayer(this.cluster)) this.map.removeLayer(this.cluster);
   }
 }

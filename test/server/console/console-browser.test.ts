@@ -287,6 +287,16 @@ describe('operator console in chromium against a real server and vehicles', () =
     expect(gpx).toContain('<gpx');
     expect(gpx.match(/<trkpt /g)).toHaveLength(h1.points);
     expect(download.suggestedFilename()).toMatch(/^truck-1_.*\.gpx$/);
+    // While the view is open another vehicle's live record is counted, and its marker is
+    // where that record puts it as soon as the fleet is shown again.
+    const liveEvents = async () => Number(await p.getAttribute('#fleet-stats', 'data-events'));
+    const e0 = await liveEvents();
+    const s2 = spools['truck-2'];
+    s2.append(record(s2.headSeq + 1, 40, { lat7: 525_300_000, speedCms: 1500, ignition: true }), T0 + 40_000);
+    links[1]!.notify();
+    await p.waitForFunction((n) => Number((document.querySelector('#fleet-stats') as unknown as { dataset: { events?: string } }).dataset.events) > n, e0);
+    await p.click('#back');
+    await p.waitForSelector(`.leaflet-marker-icon [data-vehicle="truck-2"][data-seq="${s2.headSeq}"]`, { timeout: 2000 });
     await p.close();
   });
 
