@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeRecord, type TelemetryRecord } from '../../src/codec/index.js';
 import { recordFromFix } from '../../src/telemetry/fix-record.js';
 import type { TrackItem } from '../../src/server/store/query.js';
+import { COLUMN_NAMES } from '../../src/server/store/columns.js';
 import type { IngestStore } from '../../src/server/store/ingest.js';
 import { PgStore } from '../../src/server/store/pg/store.js';
 import { nmeaFixes, withSyntheticSensors } from '../support/codec-drive.js';
@@ -152,6 +153,32 @@ describe.each(backends.map((b) => [backendTitle(b), b] as [string, Backend]))('i
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
     expect(pages.flat()).toEqual(all);
     expect(await collect(s.trackPages('nobody', T0, T0 + 60_000))).toEqual([]);
+    await s.close();
+  });
+
+  it.skipIf(b.unavailable !== null)('track() with columns: each position has its key, its times and those fields only, with the values of the whole read', async () => {
+    const s = await open();
+    const full = { batteryMv: 12_600, rpm: 1800, coolantDc: 853, tyresKpa: [820, null, 815], dtcs: ['SPN 91 FMI 3'], vin: '1FTFW1ET5DFA12345', ignition: true };
+    s.enqueue('truck-1', SPOOL, [1, 2, 3].map((i) => entry(gnss(i, T0 + i * 1000, i === 2 ? {} : full))), [{ type: 'GAP', seq: 4, fromSeq: 5, toSeq: 6, fromTimeMs: T0 + 4000, toTimeMs: T0 + 6000, lost: 2, reason: 'thinned' }], () => {});
+    await s.commit();
+    const whole = await collect(s.track('truck-1', T0, T0 + 60_000));
+    // in any order, each once: the fields come out in a record's own order
+    const part = await collect(s.track('truck-1', T0, T0 + 60_000, { columns: ['tyres_kpa', 'lat', 'ignition', 'dtcs', 'lat'], pageRows: 2 }));
+    expect(part.map((x) => x.kind)).toEqual(whole.map((x) => x.kind));
+    for (const [i, x] of part.entries()) {
+      const w = whole[i]!;
+      if (x.kind === 'gap') {
+        expect(x).toEqual(w);
+        continue;
+      }
+      expect(Object.keys(x)).toEqual(['kind', 'device', 'spool', 'seq', 'timeMs', 'receivedMs', 'lat', 'ignition', 'tyresKpa', 'dtcs']);
+      expect(x).toEqual(Object.fromEntries(Object.keys(x).map((k) => [k, (w as unknown as Record<string, unknown>)[k]])));
+    }
+    expect(part[0]).toMatchObject({ lat: 48.1234568, ignition: true, tyresKpa: [820, null, 815], dtcs: ['SPN 91 FMI 3'] });
+    expect(part[1]).toMatchObject({ ignition: null, tyresKpa: null, dtcs: null });
+    // every column asked for: the whole read
+    expect(await collect(s.track('truck-1', T0, T0 + 60_000, { columns: [...COLUMN_NAMES] }))).toEqual(whole);
+    expect((await collect(s.trackPages('truck-1', T0, T0 + 60_000, { columns: [] }))).flat().map((x) => Object.keys(x).length)).toEqual([6, 6, 6, 11]); // three positions, then the gap as it always is
     await s.close();
   });
 

@@ -1,5 +1,6 @@
 import { VEHICLE_ID_RE } from '../../tls/identity.js';
 import { badParam, HttpError } from './errors.js';
+import { COLUMN_OF_KEY, POSITION_KEY_FIELDS, type ColumnName } from '../store/columns.js';
 
 /**
  * Query parameters of one request, checked against the names a route takes: an
@@ -84,3 +85,22 @@ export function parseEnum<T extends string>(name: string, value: string | undefi
 }
 
 export const notFound = (what: string) => new HttpError(404, what);
+
+const KEY_FIELDS: readonly string[] = POSITION_KEY_FIELDS;
+
+/**
+ * `fields` of a columnar track: the Position keys it carries, comma-separated
+ * (`lat,lon,speedMps`), besides the key fields it always has; undefined when not given.
+ */
+export function parseFields(value: string | undefined, format: string): ColumnName[] | undefined {
+  if (value === undefined) return undefined;
+  if (format !== 'columns') throw badParam('fields', `only with format=columns, not ${format}`);
+  const out: ColumnName[] = [];
+  for (const k of value.split(',')) {
+    if (KEY_FIELDS.includes(k)) continue;
+    const c = COLUMN_OF_KEY.get(k);
+    if (!c) throw badParam('fields', `unknown field ${JSON.stringify(k.slice(0, 40))} (known: ${[...KEY_FIELDS, ...COLUMN_OF_KEY.keys()].join(', ')})`);
+    if (!out.includes(c)) out.push(c);
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import { FORMATS, TRACK_FORMATS } from '../formats/index.js';
 import { positionProperties } from '../formats/geojson.js';
 import type { TrackReads } from '../reads/track-reads.js';
 import { badParam, HttpError } from './errors.js';
-import { notFound, parseEnum, parseRange, parseVehicleId, Query } from './params.js';
+import { notFound, parseEnum, parseFields, parseRange, parseVehicleId, Query } from './params.js';
 import { JSON_TYPE, sendJson, sentHead, streamText } from './respond.js';
 import type { LiveFeed } from './live.js';
 import { PMTILES_PATH, sendConsole, type ConsoleAsset, type ConsoleOptions } from '../console/page.js';
@@ -146,12 +146,13 @@ export const ROUTES: readonly Route[] = [
   {
     path: /^\/api\/v1\/vehicles\/([^/]+)\/positions$/,
     async handle(c) {
-      const q = new Query(c.url.searchParams, ['from', 'to', 'format']);
+      const q = new Query(c.url.searchParams, ['from', 'to', 'format', 'fields']);
       const format = parseEnum('format', q.get('format'), TRACK_FORMATS, 'geojson');
+      const fields = parseFields(q.get('fields'), format);
       const range = parseRange(q, c.api.clock(), { defaultMs: DAY, maxDays: c.api.limits.maxRangeDays });
       const id = await knownVehicle(c);
       await limited(c, FORMATS[format].contentType, async () => {
-        await streamText(c.res, 200, FORMATS[format].contentType, c.api.reads.document(id, range.fromMs, range.toMs, format));
+        await streamText(c.res, 200, FORMATS[format].contentType, c.api.reads.document(id, range.fromMs, range.toMs, format, fields));
       });
     },
   },

@@ -1,5 +1,6 @@
 import type { Logger } from '../../base/log.js';
 import type { TrackFormat } from '../formats/index.js';
+import type { ColumnName } from '../store/columns.js';
 import type { TripSegment } from '../trips.js';
 import type { TrackReads } from './track-reads.js';
 import { WINDOW, type Channel, type ReaderMessage, type ServerMessage } from './wire.js';
@@ -206,18 +207,18 @@ export class ReaderPool implements TrackReads {
     return best;
   }
 
-  async *document(device: string, fromMs: number, toMs: number, format: TrackFormat): AsyncGenerator<string> {
+  async *document(device: string, fromMs: number, toMs: number, format: TrackFormat, columns?: readonly ColumnName[]): AsyncGenerator<string> {
     const r = this.pick();
     if (!r) {
       this.counters.inProcess++;
-      yield* this.o.fallback.document(device, fromMs, toMs, format);
+      yield* this.o.fallback.document(device, fromMs, toMs, format, columns);
       return;
     }
     this.counters.inReaders++;
     const id = this.nextId++;
     const q = new ChunkQueue();
     r.waiters.set(id, q);
-    r.proc.send({ t: 'document', id, device, fromMs, toMs, format });
+    r.proc.send({ t: 'document', id, device, fromMs, toMs, format, ...(columns ? { columns } : {}) });
     let done = false;
     try {
       for (;;) {

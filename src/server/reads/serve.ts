@@ -46,7 +46,7 @@ export function serveReads(channel: Channel<ServerMessage, ReaderMessage>, reads
   channel.on('message', (m) => {
     switch (m.t) {
       case 'document':
-        void document(m.id, reads.document(m.device, m.fromMs, m.toMs, m.format));
+        void document(m.id, reads.document(m.device, m.fromMs, m.toMs, m.format, m.columns));
         return;
       case 'trips':
         reads.trips(m.device, m.fromMs, m.toMs).then(

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { formatTrack, type TrackFormat } from '../formats/index.js';
+import type { ColumnName } from '../store/columns.js';
 import type { StoreQueries, TrackItem } from '../store/query.js';
 import { TripDetector, type TripSegment } from '../trips.js';
 
@@ -10,8 +11,8 @@ import { TripDetector, type TripSegment } from '../trips.js';
  * ingest event loop never carries it.
  */
 export interface TrackReads {
-  /** The document (`format`) of a vehicle's track in [fromMs, toMs), as text chunks of about 64 KiB. */
-  document(device: string, fromMs: number, toMs: number, format: TrackFormat): AsyncIterable<string>;
+  /** The document (`format`) of a vehicle's track in [fromMs, toMs), as text chunks of about 64 KiB; with `columns`, only those decoded columns (TrackOptions.columns). */
+  document(device: string, fromMs: number, toMs: number, format: TrackFormat, columns?: readonly ColumnName[]): AsyncIterable<string>;
   /** A vehicle's trips and stops in [fromMs, toMs). */
   trips(device: string, fromMs: number, toMs: number): Promise<TripSegment[]>;
 }
@@ -36,7 +37,7 @@ export async function tripsOf(items: AsyncIterable<TrackItem>, yieldEvery = 2000
  */
 export function localReads(queries: StoreQueries, chunkChars?: number): TrackReads {
   return {
-    document: (device, fromMs, toMs, format) => formatTrack(format, queries.trackPages(device, fromMs, toMs), { device }, chunkChars),
+    document: (device, fromMs, toMs, format, columns) => formatTrack(format, queries.trackPages(device, fromMs, toMs, columns ? { columns } : {}), { device }, chunkChars),
     trips: (device, fromMs, toMs) => tripsOf(queries.track(device, fromMs, toMs)),
   };
 }

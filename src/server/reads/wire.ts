@@ -1,4 +1,5 @@
 import type { TrackFormat } from '../formats/index.js';
+import type { ColumnName } from '../store/columns.js';
 import type { TripSegment } from '../trips.js';
 
 /**
@@ -25,7 +26,8 @@ export interface OpenMessage {
 
 export type ServerMessage =
   | OpenMessage
-  | { t: 'document'; id: number; device: string; fromMs: number; toMs: number; format: TrackFormat }
+  /** `columns`: only those decoded columns (TrackOptions.columns). */
+  | { t: 'document'; id: number; device: string; fromMs: number; toMs: number; format: TrackFormat; columns?: readonly ColumnName[] }
   | { t: 'trips'; id: number; device: string; fromMs: number; toMs: number }
   | { t: 'more'; id: number }
   | { t: 'cancel'; id: number };

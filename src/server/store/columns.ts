@@ -1,16 +1,15 @@
 import type { TelemetryRecord } from '../../codec/index.js';
 import type { GapRow, Position } from './query.js';
 
-/**
- * The decoded columns of the `records` table, in the order of COLUMN_NAMES. Values are
- * in user units (degrees, metres, m/s, ...): the wire's scaled integers divided by their
- * scale, which prints as the shortest decimal and converts back exactly.
+import { COLUMN_KEY, COLUMN_NAMES, type ColumnName } from './column-names.js';
+
+export { COLUMN_NAMES, COLUMN_OF_KEY, POSITION_KEY_FIELDS, type ColumnName } from './column-names.js';
+
+/*
+ * The decoded columns are in user units (degrees, metres, m/s, ...): the wire's scaled
+ * integers divided by their scale, which prints as the shortest decimal and converts
+ * back exactly.
  */
-export const COLUMN_NAMES = [
-  'lat', 'lon', 'alt_m', 'speed_mps', 'course_deg', 'mode', 'sats', 'hdop', 'ignition',
-  'battery_v', 'rpm', 'coolant_c', 'oil_kpa', 'fuel_pct', 'tyres_kpa', 'cabin_c', 'humidity_pct', 'faults',
-  'fuel_rate_lh', 'wheel_speed_mps', 'fuel_used_l', 'odometer_km', 'engine_h', 'dtcs', 'vin',
-] as const;
 
 /** SQL type of each column (SQLite and PostgreSQL spell them alike). */
 export const COLUMN_TYPES: Record<(typeof COLUMN_NAMES)[number], 'REAL' | 'INTEGER' | 'TEXT'> = {
@@ -115,6 +114,36 @@ export function positionItemFromValues(v: readonly unknown[]): { kind: 'position
 /** A `records` row (snake_case columns, as both databases return them) as a Position. */
 export function positionFromRow(r: Row): Position {
   return positionFromValues([r.device, r.spool, r.seq, r.time_ms, r.received_ms, ...COLUMN_NAMES.map((n) => r[n])]);
+}
+
+/** How a stored value of each column becomes its Position key's value (as positionItemFromValues() does). */
+const CONVERT: Record<ColumnName, (v: unknown) => unknown> = {
+  lat: num, lon: num, alt_m: num, speed_mps: num, course_deg: num, mode: num, sats: num, hdop: num,
+  ignition: (v) => (v === null || v === undefined ? null : Number(v) !== 0),
+  battery_v: num, rpm: num, coolant_c: num, oil_kpa: num, fuel_pct: num,
+  tyres_kpa: (v) => jsonArray(v, isNumber), cabin_c: num, humidity_pct: num, faults: num,
+  fuel_rate_lh: num, wheel_speed_mps: num, fuel_used_l: num, odometer_km: num, engine_h: num,
+  dtcs: (v) => jsonArray(v, isString)?.filter(isString) ?? null, vin: text,
+};
+
+/** Columns in COLUMN_NAMES order, each once. */
+export const inColumnOrder = (columns: readonly ColumnName[]): ColumnName[] => COLUMN_NAMES.filter((n) => columns.includes(n));
+
+/** The SELECT list of positionItemsOf(columns): the key fields, then those columns. */
+export const positionSelectOf = (columns: readonly ColumnName[]): string => `device, spool, seq, time_ms, received_ms${inColumnOrder(columns).map((c) => `, ${c}`).join('')}`;
+
+/**
+ * Rows of positionSelectOf(columns) as track items that have the key fields and those
+ * columns' keys only, in Position order: what a reader asks for when it needs part of a
+ * record (the console's first draw of a track), typed as the Positions they are a part of.
+ */
+export function positionItemsOf(columns: readonly ColumnName[]): (v: readonly unknown[]) => { kind: 'position' } & Position {
+  const fields = inColumnOrder(columns).map((c) => [COLUMN_KEY[c], CONVERT[c]] as const);
+  return (v) => {
+    const p: Record<string, unknown> = { kind: 'position', device: v[0], spool: v[1], seq: Number(v[2]), timeMs: Number(v[3]), receivedMs: Number(v[4]) };
+    for (let i = 0; i < fields.length; i++) p[fields[i]![0]] = fields[i]![1](v[i + 5]);
+    return p as unknown as { kind: 'position' } & Position;
+  };
 }
 
 /** A `gaps` row as a GapRow. */

@@ -5,6 +5,8 @@
  * metres, m/s, degrees true) and the sensor units named below. Absent is `null`.
  */
 
+import type { ColumnName } from './column-names.js';
+
 /** One stored telemetry record, decoded (a row of the `records` table). */
 export interface Position {
   device: string;
@@ -122,6 +124,11 @@ export interface LinkEventsAnswer {
 export interface TrackOptions {
   /** Rows read per query (default 500 on SQLite, 2000 on PostgreSQL, where each page is a round trip). */
   pageRows?: number;
+  /**
+   * Only these decoded columns (and the key fields): each position then has those keys
+   * only, for a reader that needs part of every record. Default: every column.
+   */
+  columns?: readonly ColumnName[];
 }
 
 export type CommitListener = (items: readonly TrackItem[]) => void;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { COLUMN_NAMES, gapFromRow, POSITION_SELECT, positionFromRow, positionItemFromValues } from './columns.js';
+import { COLUMN_NAMES, gapFromRow, POSITION_SELECT, positionFromRow, positionItemFromValues, positionItemsOf, positionSelectOf, type ColumnName } from './columns.js';
 import type { GapRow, Position, TrackItem, TrackOptions, VehicleSummary } from './query.js';
 import { mergeTrack, mergeTrackPages, type PageQuery } from './track.js';
 
@@ -12,6 +12,12 @@ type Row = Record<string, unknown>;
  * than with pages of 2000).
  */
 const PAGE_ROWS = 500;
+
+/** A page of positions after (time_ms, spool, seq), before a time, at most LIMIT rows; `select` is the column list. */
+const recPageSql = (select: string) => `SELECT ${select} FROM records WHERE device = ? AND (time_ms, spool, seq) > (?, ?, ?) AND time_ms < ? ORDER BY time_ms, spool, seq LIMIT ?`;
+
+/** Statements kept for column subsets (TrackOptions.columns); past this many the oldest is dropped. */
+const SUBSET_STATEMENTS = 8;
 
 /** Every vehicle with its latest position; the PostgreSQL store runs the same query. */
 export const VEHICLE_SQL = `SELECT d.device, d.records, d.duplicates, d.gaps, d.lost, d.handshakes, d.path_changes, d.last_seen_ms, d.firmware, d.last_close,
@@ -43,12 +49,13 @@ export class SqliteReader {
   private readonly one: Database.Statement;
   private readonly recPage: Database.Statement;
   private readonly gapPage: Database.Statement;
+  private readonly subsets = new Map<string, Database.Statement>();
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.all = db.prepare(`${VEHICLE_SQL} ORDER BY d.device`);
     this.one = db.prepare(`${VEHICLE_SQL} WHERE d.device = ?`);
     this.recPage = db
-      .prepare(`SELECT ${POSITION_SELECT} FROM records WHERE device = ? AND (time_ms, spool, seq) > (?, ?, ?) AND time_ms < ? ORDER BY time_ms, spool, seq LIMIT ?`)
+      .prepare(recPageSql(POSITION_SELECT))
       .raw(true);
     this.gapPage = db.prepare(`SELECT * FROM gaps WHERE device = ? AND (from_time_ms, spool, seq) > (?, ?, ?) AND from_time_ms < ? AND to_time_ms >= ?
       ORDER BY from_time_ms, spool, seq LIMIT ?`);
@@ -64,16 +71,30 @@ export class SqliteReader {
   }
 
   track(device: string, fromMs: number, toMs: number, opts: TrackOptions = {}): AsyncGenerator<TrackItem> {
-    return mergeTrack(fromMs, { ...opts, pageRows: opts.pageRows ?? PAGE_ROWS }, ...this.pageQueries(device, fromMs, toMs));
+    return mergeTrack(fromMs, { ...opts, pageRows: opts.pageRows ?? PAGE_ROWS }, ...this.pageQueries(device, fromMs, toMs, opts.columns));
   }
 
   trackPages(device: string, fromMs: number, toMs: number, opts: TrackOptions = {}): AsyncGenerator<TrackItem[]> {
-    return mergeTrackPages(fromMs, { ...opts, pageRows: opts.pageRows ?? PAGE_ROWS }, ...this.pageQueries(device, fromMs, toMs));
+    return mergeTrackPages(fromMs, { ...opts, pageRows: opts.pageRows ?? PAGE_ROWS }, ...this.pageQueries(device, fromMs, toMs, opts.columns));
   }
 
-  private pageQueries(device: string, fromMs: number, toMs: number): [PageQuery<{ kind: 'position' } & Position>, PageQuery<{ kind: 'gap' } & GapRow>] {
+  /** The page statement for a column subset, prepared once. */
+  private subsetPage(columns: readonly ColumnName[]): Database.Statement {
+    const select = positionSelectOf(columns);
+    let st = this.subsets.get(select);
+    if (!st) {
+      if (this.subsets.size >= SUBSET_STATEMENTS) this.subsets.delete(this.subsets.keys().next().value!);
+      st = this.db.prepare(recPageSql(select)).raw(true);
+      this.subsets.set(select, st);
+    }
+    return st;
+  }
+
+  private pageQueries(device: string, fromMs: number, toMs: number, columns?: readonly ColumnName[]): [PageQuery<{ kind: 'position' } & Position>, PageQuery<{ kind: 'gap' } & GapRow>] {
+    const page = columns ? this.subsetPage(columns) : this.recPage;
+    const item = columns ? positionItemsOf(columns) : positionItemFromValues;
     return [
-      (k, n) => (this.recPage.all(device, k.t, k.spool, k.seq, toMs, n) as unknown[][]).map(positionItemFromValues),
+      (k, n) => (page.all(device, k.t, k.spool, k.seq, toMs, n) as unknown[][]).map(item),
       (k, n) => (this.gapPage.all(device, k.t, k.spool, k.seq, toMs, fromMs, n) as Row[]).map((r) => ({ kind: 'gap' as const, ...gapFromRow(r) })),
     ];
   }

@@ -15,6 +15,7 @@ import { silentLogger } from '../../../src/base/log.js';
 import { systemClock } from '../../../src/base/clock.js';
 import { StatusBoard } from '../../../src/base/status-board.js';
 import { Store } from '../../../src/server/store/store.js';
+import { decodeColumns, type ColumnsDocument } from '../../../src/server/formats/columns-decode.js';
 
 const T0 = Date.UTC(2026, 4, 1, 6, 0, 0);
 const RANGE = `from=2026-05-01T00:00:00Z&to=2026-05-03T00:00:00Z`;
@@ -85,6 +86,14 @@ describe('HTTP API of a real server process while a vehicle streams into it', ()
     const gpx = await get(`${base}/api/v1/vehicles/truck-1/positions?${RANGE}&format=gpx`, token);
     expect(gpx.type).toBe('application/gpx+xml');
     expect(gpx.text.match(/<trkpt /g)!.length).toBeGreaterThanOrEqual(stored);
+    // columns with fields (read in the server's reader process): the key fields and those fields only, the values of the whole document
+    const cols = async (q: string) => decodeColumns(JSON.parse((await get(`${base}/api/v1/vehicles/truck-1/positions?from=2026-05-01T06:00:00Z&to=2026-05-01T06:05:00Z&format=columns${q}`, token)).text) as ColumnsDocument);
+    const whole = await cols('');
+    const part = await cols('&fields=speedMps,lat,seq');
+    expect(Object.keys(part.columns)).toEqual(['spool', 'seq', 'timeMs', 'receivedMs', 'lat', 'speedMps']);
+    expect(part.n).toBe(300);
+    expect(whole.n).toBe(300);
+    for (const k of Object.keys(part.columns)) expect(part.columns[k]).toEqual(whole.columns[k]);
     // a narrower window: exactly its records, [from, to)
     const w = JSON.parse((await get(`${base}/api/v1/vehicles/truck-1/positions?from=2026-05-01T06:01:40Z&to=2026-05-01T06:01:50Z`, token)).text);
     expect(w.features.map((f: { properties: { seq: number } }) => f.properties.seq)).toEqual([101, 102, 103, 104, 105, 106, 107, 108, 109, 110]);
@@ -127,6 +136,9 @@ describe('HTTP API of a real server process while a vehicle streams into it', ()
       [`${p}/truck-1/positions?to=99999-01-01T00:00:00Z`, 400, /^to: /],
       [`${p}/truck-1/positions?format=kml`, 400, /^format: expected one of geojson, csv, gpx/],
       [`${p}/truck-1/positions?limit=10`, 400, /^limit: unknown parameter/],
+      [`${p}/truck-1/positions?fields=lat`, 400, /^fields: only with format=columns, not geojson/],
+      [`${p}/truck-1/positions?format=columns&fields=lat,lat);DROP%20TABLE%20records`, 400, /^fields: unknown field "lat\);DROP TABLE records" \(known: spool, seq, timeMs, receivedMs, lat, lon, /],
+      [`${p}/truck-1/positions?format=columns&fields=`, 400, /^fields: unknown field ""/],
       [`${p}/truck-1/positions?from=2026-05-01&from=2026-05-02`, 400, /^from: given more than once/],
       [`${p}/truck-1/trips?from=2026-13-01`, 400, /^from: /],
       [`${p}/truck-1/link?limit=0`, 400, /^limit: expected a whole number 1\.\.10000, got "0"/],

@@ -79,8 +79,12 @@ describe('ReaderPool: track reads in reader processes', () => {
       expect(a.length, format).toBeGreaterThan(N * 20);
       expect(a === b, `${format}: the reader's document is the local one`).toBe(true);
     }
+    // a column subset crosses to the reader too
+    const [a, b] = await Promise.all([text(pool.document('truck-1', T0, T0 + N * 1000, 'columns', ['speed_mps', 'lat'])), text(local.document('truck-1', T0, T0 + N * 1000, 'columns', ['speed_mps', 'lat']))]);
+    expect(a === b, "columns of lat and speed: the reader's document is the local one").toBe(true);
+    expect(Object.keys((JSON.parse(a) as { blocks: { columns: object }[] }).blocks[0]!.columns)).toEqual(['spool', 'seq', 'timeMs', 'receivedMs', 'lat', 'speedMps']);
     expect(await pool.trips('truck-1', T0, T0 + N * 1000)).toEqual(await local.trips('truck-1', T0, T0 + N * 1000));
-    expect(pool.counters).toMatchObject({ inReaders: 5, inProcess: 0 });
+    expect(pool.counters).toMatchObject({ inReaders: 6, inProcess: 0 });
     // the readers are other processes, not this one
     expect(spawned.every((p) => p.pid !== undefined && p.pid !== process.pid)).toBe(true);
   });
