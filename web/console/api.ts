@@ -56,16 +56,17 @@ export class Api {
     return this.json(`/api/v1/vehicles/${encodeURIComponent(id)}`);
   }
 
-  positionsPath(id: string, fromIso: string, toIso: string, format: 'geojson' | 'csv' | 'gpx' | 'columns'): string {
-    return `/api/v1/vehicles/${encodeURIComponent(id)}/positions?from=${encodeURIComponent(fromIso)}&to=${encodeURIComponent(toIso)}&format=${format}`;
+  positionsPath(id: string, fromIso: string, toIso: string, format: 'geojson' | 'csv' | 'gpx' | 'columns', fields?: readonly string[]): string {
+    return `/api/v1/vehicles/${encodeURIComponent(id)}/positions?from=${encodeURIComponent(fromIso)}&to=${encodeURIComponent(toIso)}&format=${format}${fields ? `&fields=${fields.join(',')}` : ''}`;
   }
 
   /**
    * The range's records and gaps in the columnar format (a tenth of the GeoJSON's bytes),
-   * decoded block by block as the document arrives.
+   * decoded block by block as the document arrives; with `fields`, only those fields
+   * besides each record's key and times.
    */
-  async track(id: string, fromIso: string, toIso: string, signal?: AbortSignal): Promise<ColumnTrack> {
-    const r = await this.fetch(this.positionsPath(id, fromIso, toIso, 'columns'), signal);
+  async track(id: string, fromIso: string, toIso: string, signal?: AbortSignal, fields?: readonly string[]): Promise<ColumnTrack> {
+    const r = await this.fetch(this.positionsPath(id, fromIso, toIso, 'columns', fields), signal);
     const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
     const doc = new ColumnsStream();
     for (;;) {

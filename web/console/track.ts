@@ -2,6 +2,7 @@
 // that have a position, in time order, with each fix time in seconds (the charts' x and
 // the slider). A record becomes an object only when one is shown (the cursor's record).
 import { positionAt, type ColumnTrack } from '../../src/server/formats/columns-decode.js';
+import { COLUMN_OF_KEY, POSITION_KEY_FIELDS } from '../../src/server/store/column-names.js';
 import type { GapProperties as GapProps, PositionProperties as PositionProps } from '../../src/server/http/documents.js';
 
 export class Track {
@@ -48,6 +49,32 @@ export class Track {
   /** Point i as its record. */
   at(i: number): PositionProps {
     return positionAt(this.data, i);
+  }
+
+  /**
+   * Adds the fields of a second read of the range (the same records' other columns),
+   * matched by spool and seq; its records this track lacks are left out. Fields come out
+   * in a record's own order, as in a whole document.
+   */
+  addColumns(ct: ColumnTrack): void {
+    const c = this.data.columns;
+    const at = new Map<string, number>();
+    const spool = this.col<string>('spool');
+    const seq = this.col<number>('seq');
+    for (let i = 0; i < this.data.n; i++) at.set(`${spool[i]}/${seq[i]}`, i);
+    const cs = ct.columns.spool ?? [];
+    const cq = ct.columns.seq ?? [];
+    const to = Array.from({ length: ct.n }, (_, j) => at.get(`${String(cs[j])}/${String(cq[j])}`) ?? -1);
+    for (const [k, v] of Object.entries(ct.columns)) {
+      if ((POSITION_KEY_FIELDS as readonly string[]).includes(k)) continue;
+      const out = (c[k] ??= Array<unknown>(this.data.n).fill(null));
+      for (let j = 0; j < ct.n; j++) if (to[j]! >= 0) out[to[j]!] = v[j];
+    }
+    const order = [...POSITION_KEY_FIELDS, ...COLUMN_OF_KEY.keys()];
+    const sorted = Object.keys(c).sort((a, b) => (order.indexOf(a) >>> 0) - (order.indexOf(b) >>> 0));
+    const columns: Record<string, unknown[]> = {};
+    for (const k of sorted) columns[k] = c[k]!;
+    this.data.columns = columns;
   }
 
   /** Appends a live record (with a position, later than the last point). */

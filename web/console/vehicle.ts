@@ -13,10 +13,15 @@ import { tripsOfTrack } from './trips.js';
 import type { Fleet } from './fleet.js';
 import { duration, escapeHtml, kmh, shortTime, STATE_LABEL, vehicleState } from './state.js';
 import { faultNames } from '../../src/sensors/faults.js';
+import { COLUMN_OF_KEY } from '../../src/server/store/column-names.js';
 
 /** Two fixes further apart than this (with no gap record between) are drawn unjoined. */
 const BREAK_S = 300;
 const DAY_MS = 86_400_000;
+/** What the map line, the charts and the trips need of each record: read first, so the range is drawn before its other fields arrive. */
+const DRAW_FIELDS = ['lat', 'lon', 'speedMps', 'ignition', 'batteryV', 'rpm', 'coolantC', 'oilKpa', 'fuelPct', 'tyresKpa', 'faults'];
+/** The rest of a record, for the record under the cursor: read once the range is drawn. */
+const DETAIL_FIELDS = [...COLUMN_OF_KEY.keys()].filter((k) => !DRAW_FIELDS.includes(k));
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -253,7 +258,7 @@ export class VehicleView {
     let ct;
     let link;
     try {
-      [ct, link] = await Promise.all([this.api.track(id, from, to, ac.signal), this.api.link(id, from, to, ac.signal)]);
+      [ct, link] = await Promise.all([this.api.track(id, from, to, ac.signal, DRAW_FIELDS), this.api.link(id, from, to, ac.signal)]);
     } catch (err) {
       this.fail(err);
       return;
@@ -273,6 +278,22 @@ export class VehicleView {
     $('track-summary').dataset.points = String(track.length);
     $('track-summary').dataset.ms = String(Math.round(ms));
     $('track-summary').dataset.drawMs = String(Math.round(performance.now() - fetched));
+    if (track.length) void this.loadDetails(ac, track, from, to, started);
+  }
+
+  /** The drawn range's other fields (DETAIL_FIELDS), added to its track; the record under the cursor is shown again with them. */
+  private async loadDetails(ac: AbortController, track: Track, from: string, to: string, started: number): Promise<void> {
+    let ct;
+    try {
+      ct = await this.api.track(this.id!, from, to, ac.signal, DETAIL_FIELDS);
+    } catch (err) {
+      if (this.loading === ac) this.fail(err);
+      return;
+    }
+    if (this.loading !== ac || this.track !== track) return;
+    track.addColumns(ct);
+    this.seekIndex(indexAt(track.t, this.now), false, this.now);
+    $('track-summary').dataset.detailMs = String(Math.round(performance.now() - started));
   }
 
   private draw(fit = true): void {

@@ -224,8 +224,17 @@ describe('operator console in chromium against a real server and vehicles', () =
     const apiPoints = api.features.filter((f: { properties: { kind: string } }) => f.properties.kind === 'position').length;
     expect(apiPoints).toBe(h1.points);
     expect(await p.getAttribute('#track-summary', 'data-points')).toBe(String(apiPoints));
-    // the page reads the columnar format, not the GeoJSON
-    expect(requests.filter((u) => u.includes('/positions?')).map((u) => new URL(u).searchParams.get('format'))).toEqual(['columns']);
+    // the page reads the columnar format, not the GeoJSON: what it draws with first, then the rest of each record
+    await p.waitForSelector('#track-summary[data-detail-ms]');
+    const reads = requests.filter((u) => u.includes('/positions?')).map((u) => new URL(u).searchParams);
+    expect(reads.map((q) => q.get('format'))).toEqual(['columns', 'columns']);
+    expect(reads[0]!.get('fields')!.split(',')).toEqual(expect.arrayContaining(['lat', 'lon', 'speedMps', 'rpm', 'tyresKpa']));
+    expect(reads[1]!.get('fields')!.split(',')).toEqual(expect.arrayContaining(['hdop', 'sats', 'altM', 'vin']));
+    // the record under the cursor then has every field, in the record's own order
+    const first = api.features.find((f: { properties: { kind: string } }) => f.properties.kind === 'position').properties as Record<string, unknown>;
+    const shown = await p.locator('#record-table td').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { key: string } }).dataset.key));
+    expect(shown).toEqual(Object.keys(first).filter((k) => k !== 'kind' && k !== 'device'));
+    expect(await p.textContent('#record-table td[data-key="hdop"]')).toBe(String(first.hdop));
     expect(await p.textContent('#gaps')).toMatch(/20 lost, dropped/);
     expect(await p.locator('path.gs-gap').count()).toBe(0); // canvas renderer: the gap is drawn on the canvas
     // trips and stops found in the page from the track it holds: the API's, one for one
