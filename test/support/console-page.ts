@@ -172,8 +172,8 @@ declare function requestAnimationFrame(cb: () => void): number;
  * One draw of the day, ms: from the harness's click to the frame on screen (`wall`), from
  * the click event to that frame, timed in the page (`event`: what a user waits, without the
  * harness's own round trips), the page's own count from its requests to drawn (`own`) and
- * its part after the responses (`after`), and the track request's first and last byte
- * after it was sent.
+ * its part after the responses (`after`), the track request's first and last byte after
+ * it was sent, and the page's count to every field of the range read (`detail`).
  */
 export interface DayDraw {
   wall: number;
@@ -182,6 +182,8 @@ export interface DayDraw {
   after: number;
   firstByte: number;
   lastByte: number;
+  /** The page's own count from its requests to every field of every record in (the second read, after the draw). */
+  detail: number;
 }
 
 /**
@@ -194,6 +196,7 @@ export async function drawDay(p: Page, vehicle: string, first: boolean): Promise
     const g = globalThis as unknown as PageGlobal;
     const el = g.document.querySelector('#track-summary')!;
     el.removeAttribute('data-points');
+    el.removeAttribute('data-detail-ms');
     g.performance.clearResourceTimings();
     const d = { clickAt: NaN, drawnAt: NaN };
     g.gsDraw = d;
@@ -223,11 +226,14 @@ export async function drawDay(p: Page, vehicle: string, first: boolean): Promise
   await p.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
   const wall = performance.now() - t0;
   await p.waitForFunction(() => !Number.isNaN((globalThis as unknown as PageGlobal).gsDraw!.drawnAt));
+  // the second read done before the next draw starts
+  await p.waitForSelector('#track-summary[data-detail-ms]', { timeout: 60_000 });
   const inPage = await p.evaluate(() => {
     const g = globalThis as unknown as PageGlobal;
-    const e = g.performance.getEntriesByType('resource').filter((x) => x.name.includes('/positions?'));
-    const last = e[e.length - 1];
-    return { event: g.gsDraw!.drawnAt - g.gsDraw!.clickAt, firstByte: last ? last.responseStart - last.startTime : NaN, lastByte: last ? last.responseEnd - last.startTime : NaN };
+    // the first track read: the one the draw waits for
+    const e = g.performance.getEntriesByType('resource').filter((x) => x.name.includes('/positions?'))[0];
+    return { event: g.gsDraw!.drawnAt - g.gsDraw!.clickAt, firstByte: e ? e.responseStart - e.startTime : NaN, lastByte: e ? e.responseEnd - e.startTime : NaN };
   });
-  return { wall, own: Number(await p.getAttribute('#track-summary', 'data-ms')), after: Number(await p.getAttribute('#track-summary', 'data-draw-ms')), ...inPage };
+  const attr = async (a: string) => Number(await p.getAttribute('#track-summary', a));
+  return { wall, own: await attr('data-ms'), after: await attr('data-draw-ms'), detail: await attr('data-detail-ms'), ...inPage };
 }
