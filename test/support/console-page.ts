@@ -35,7 +35,7 @@ interface PageGlobal {
   };
   MutationObserver: new (cb: () => void) => { observe(el: unknown, o: { attributes: boolean; attributeFilter: string[] }): void; disconnect(): void };
   gsWindow?: Recorder;
-  gsDraw?: { clickAt: number; drawnAt: number };
+  gsDraw?: { clickAt: number; drawnAt: number; long: number[]; obs: { disconnect(): void } | null };
   performance: { now(): number; getEntriesByType(t: 'resource'): { name: string; startTime: number; responseStart: number; responseEnd: number }[]; clearResourceTimings(): void };
 }
 
@@ -184,6 +184,9 @@ export interface DayDraw {
   lastByte: number;
   /** The page's own count from its requests to every field of every record in (the second read, after the draw). */
   detail: number;
+  /** Tasks over 50 ms on the page's main thread from the click to every field in: how many, and the longest, ms. */
+  longTasks: number;
+  longestTask: number;
 }
 
 /**
@@ -198,8 +201,13 @@ export async function drawDay(p: Page, vehicle: string, first: boolean): Promise
     el.removeAttribute('data-points');
     el.removeAttribute('data-detail-ms');
     g.performance.clearResourceTimings();
-    const d = { clickAt: NaN, drawnAt: NaN };
+    const d: NonNullable<PageGlobal['gsDraw']> = { clickAt: NaN, drawnAt: NaN, long: [], obs: null };
     g.gsDraw = d;
+    const obs = new g.PerformanceObserver(function (l) {
+      for (const e of l.getEntries()) d.long.push(e.duration);
+    });
+    obs.observe({ type: 'longtask' });
+    d.obs = obs;
     g.document.addEventListener(
       'click',
       function (e) {
@@ -232,7 +240,9 @@ export async function drawDay(p: Page, vehicle: string, first: boolean): Promise
     const g = globalThis as unknown as PageGlobal;
     // the first track read: the one the draw waits for
     const e = g.performance.getEntriesByType('resource').filter((x) => x.name.includes('/positions?'))[0];
-    return { event: g.gsDraw!.drawnAt - g.gsDraw!.clickAt, firstByte: e ? e.responseStart - e.startTime : NaN, lastByte: e ? e.responseEnd - e.startTime : NaN };
+    const d = g.gsDraw!;
+    d.obs!.disconnect();
+    return { event: d.drawnAt - d.clickAt, firstByte: e ? e.responseStart - e.startTime : NaN, lastByte: e ? e.responseEnd - e.startTime : NaN, longestTask: Math.max(0, ...d.long), longTasks: d.long.length };
   });
   const attr = async (a: string) => Number(await p.getAttribute('#track-summary', a));
   return { wall, own: await attr('data-ms'), after: await attr('data-draw-ms'), detail: await attr('data-detail-ms'), ...inPage };

@@ -58,13 +58,21 @@ export class Track {
    */
   addColumns(ct: ColumnTrack): void {
     const c = this.data.columns;
-    const at = new Map<string, number>();
+    const n = this.data.n;
     const spool = this.col<string>('spool');
     const seq = this.col<number>('seq');
-    for (let i = 0; i < this.data.n; i++) at.set(`${spool[i]}/${seq[i]}`, i);
     const cs = ct.columns.spool ?? [];
     const cq = ct.columns.seq ?? [];
-    const to = Array.from({ length: ct.n }, (_, j) => at.get(`${String(cs[j])}/${String(cq[j])}`) ?? -1);
+    // Both reads are in the same order, so a walk matches them; what it leaves (a record
+    // the second read lacks, or one stored between the reads out of order) is looked up.
+    const to = new Int32Array(ct.n).fill(-1);
+    let i = 0;
+    for (let j = 0; j < ct.n; j++) if (i < n && cs[j] === spool[i] && cq[j] === seq[i]) to[j] = i++;
+    if (i < n) {
+      const rest = new Map<string, number>();
+      for (let r = i; r < n; r++) rest.set(`${spool[r]}/${seq[r]}`, r);
+      for (let j = 0; j < ct.n; j++) if (to[j] === -1) to[j] = rest.get(`${String(cs[j])}/${String(cq[j])}`) ?? -1;
+    }
     for (const [k, v] of Object.entries(ct.columns)) {
       if ((POSITION_KEY_FIELDS as readonly string[]).includes(k)) continue;
       const out = (c[k] ??= Array<unknown>(this.data.n).fill(null));
