@@ -278,14 +278,14 @@ export class VehicleView {
     $('track-summary').dataset.points = String(track.length);
     $('track-summary').dataset.ms = String(Math.round(ms));
     $('track-summary').dataset.drawMs = String(Math.round(performance.now() - fetched));
-    if (track.length) void this.loadDetails(ac, track, from, to, started);
+    if (track.length) void this.loadDetails(ac, id, track, from, to, started);
   }
 
   /** The drawn range's other fields (DETAIL_FIELDS), added to its track; the record under the cursor is shown again with them. */
-  private async loadDetails(ac: AbortController, track: Track, from: string, to: string, started: number): Promise<void> {
+  private async loadDetails(ac: AbortController, id: string, track: Track, from: string, to: string, started: number): Promise<void> {
     let ct;
     try {
-      ct = await this.api.track(this.id!, from, to, ac.signal, DETAIL_FIELDS);
+      ct = await this.api.track(id, from, to, ac.signal, DETAIL_FIELDS);
     } catch (err) {
       if (this.loading === ac) this.fail(err);
       return;

@@ -1,6 +1,8 @@
 /**
  * The decoded columns of the `records` table by name, and the Position key each one is
- * read into. No imports: the operator console bundles it (the fields it asks a track for).
+ * read into. Values are in user units (degrees, metres, m/s, ...): the wire's scaled
+ * integers divided by their scale, which prints as the shortest decimal and converts
+ * back exactly. No imports: the operator console bundles it (the fields it asks a track for).
  */
 export const COLUMN_NAMES = [
   'lat', 'lon', 'alt_m', 'speed_mps', 'course_deg', 'mode', 'sats', 'hdop', 'ignition',

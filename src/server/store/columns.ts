@@ -1,15 +1,8 @@
 import type { TelemetryRecord } from '../../codec/index.js';
 import type { GapRow, Position } from './query.js';
-
 import { COLUMN_KEY, COLUMN_NAMES, type ColumnName } from './column-names.js';
 
 export { COLUMN_NAMES, COLUMN_OF_KEY, POSITION_KEY_FIELDS, type ColumnName } from './column-names.js';
-
-/*
- * The decoded columns are in user units (degrees, metres, m/s, ...): the wire's scaled
- * integers divided by their scale, which prints as the shortest decimal and converts
- * back exactly.
- */
 
 /** SQL type of each column (SQLite and PostgreSQL spell them alike). */
 export const COLUMN_TYPES: Record<(typeof COLUMN_NAMES)[number], 'REAL' | 'INTEGER' | 'TEXT'> = {
