@@ -109,32 +109,51 @@ export function positionFromRow(r: Row): Position {
   return positionFromValues([r.device, r.spool, r.seq, r.time_ms, r.received_ms, ...COLUMN_NAMES.map((n) => r[n])]);
 }
 
-/** How a stored value of each column becomes its Position key's value (as positionItemFromValues() does). */
-const CONVERT: Record<ColumnName, (v: unknown) => unknown> = {
-  lat: num, lon: num, alt_m: num, speed_mps: num, course_deg: num, mode: num, sats: num, hdop: num,
-  ignition: (v) => (v === null || v === undefined ? null : Number(v) !== 0),
-  battery_v: num, rpm: num, coolant_c: num, oil_kpa: num, fuel_pct: num,
-  tyres_kpa: (v) => jsonArray(v, isNumber), cabin_c: num, humidity_pct: num, faults: num,
-  fuel_rate_lh: num, wheel_speed_mps: num, fuel_used_l: num, odometer_km: num, engine_h: num,
-  dtcs: (v) => jsonArray(v, isString)?.filter(isString) ?? null, vin: text,
+/**
+ * A JSON array column's conversion for one read: a text equal to the row before's gives
+ * the same array (tyre pressures and trouble codes change seldom from record to record;
+ * the items of a read are never modified, and equal arrays become one run in the
+ * columns format at the cost of a comparison).
+ */
+function memoJson<T>(convert: (v: unknown) => T): (v: unknown) => T {
+  let last: unknown;
+  let out: T;
+  let have = false;
+  return (v) => {
+    if (have && v === last) return out;
+    have = true;
+    last = v;
+    return (out = convert(v));
+  };
+}
+
+/** How a stored value of each column becomes its Position key's value (as positionItemFromValues() does), made once per read. */
+const CONVERT: Record<ColumnName, () => (v: unknown) => unknown> = {
+  lat: () => num, lon: () => num, alt_m: () => num, speed_mps: () => num, course_deg: () => num, mode: () => num, sats: () => num, hdop: () => num,
+  ignition: () => (v) => (v === null || v === undefined ? null : Number(v) !== 0),
+  battery_v: () => num, rpm: () => num, coolant_c: () => num, oil_kpa: () => num, fuel_pct: () => num,
+  tyres_kpa: () => memoJson((v) => jsonArray(v, isNumber)), cabin_c: () => num, humidity_pct: () => num, faults: () => num,
+  fuel_rate_lh: () => num, wheel_speed_mps: () => num, fuel_used_l: () => num, odometer_km: () => num, engine_h: () => num,
+  dtcs: () => memoJson((v) => jsonArray(v, isString)?.filter(isString) ?? null), vin: () => text,
 };
 
 /** Columns in COLUMN_NAMES order, each once. */
 export const inColumnOrder = (columns: readonly ColumnName[]): ColumnName[] => COLUMN_NAMES.filter((n) => columns.includes(n));
 
-/** The SELECT list of positionItemsOf(columns): the key fields, then those columns. */
-export const positionSelectOf = (columns: readonly ColumnName[]): string => `device, spool, seq, time_ms, received_ms${inColumnOrder(columns).map((c) => `, ${c}`).join('')}`;
+/** The SELECT list of positionItemsOf(): the key fields but the device (one per read), then those columns. */
+export const positionSelectOf = (columns: readonly ColumnName[]): string => `spool, seq, time_ms, received_ms${inColumnOrder(columns).map((c) => `, ${c}`).join('')}`;
 
 /**
- * Rows of positionSelectOf(columns) as track items that have the key fields and those
- * columns' keys only, in Position order: what a reader asks for when it needs part of a
- * record (the console's first draw of a track), typed as the Positions they are a part of.
+ * Rows of positionSelectOf(columns) for `device` as track items that have the key fields
+ * and those columns' keys only, in Position order: what a reader asks for when it needs
+ * part of a record (the console's two reads of a track), typed as the Positions they are
+ * a part of. One function per read (its JSON columns remember the row before).
  */
-export function positionItemsOf(columns: readonly ColumnName[]): (v: readonly unknown[]) => { kind: 'position' } & Position {
-  const fields = inColumnOrder(columns).map((c) => [COLUMN_KEY[c], CONVERT[c]] as const);
+export function positionItemsOf(columns: readonly ColumnName[], device: string): (v: readonly unknown[]) => { kind: 'position' } & Position {
+  const fields = inColumnOrder(columns).map((c) => [COLUMN_KEY[c], CONVERT[c]()] as const);
   return (v) => {
-    const p: Record<string, unknown> = { kind: 'position', device: v[0], spool: v[1], seq: Number(v[2]), timeMs: Number(v[3]), receivedMs: Number(v[4]) };
-    for (let i = 0; i < fields.length; i++) p[fields[i]![0]] = fields[i]![1](v[i + 5]);
+    const p: Record<string, unknown> = { kind: 'position', device, spool: v[0], seq: Number(v[1]), timeMs: Number(v[2]), receivedMs: Number(v[3]) };
+    for (let i = 0; i < fields.length; i++) p[fields[i]![0]] = fields[i]![1](v[i + 4]);
     return p as unknown as { kind: 'position' } & Position;
   };
 }

@@ -92,7 +92,7 @@ export class SqliteReader {
 
   private pageQueries(device: string, fromMs: number, toMs: number, columns?: readonly ColumnName[]): [PageQuery<{ kind: 'position' } & Position>, PageQuery<{ kind: 'gap' } & GapRow>] {
     const page = columns ? this.subsetPage(columns) : this.recPage;
-    const item = columns ? positionItemsOf(columns) : positionItemFromValues;
+    const item = columns ? positionItemsOf(columns, device) : positionItemFromValues;
     return [
       (k, n) => (page.all(device, k.t, k.spool, k.seq, toMs, n) as unknown[][]).map(item),
       (k, n) => (this.gapPage.all(device, k.t, k.spool, k.seq, toMs, fromMs, n) as Row[]).map((r) => ({ kind: 'gap' as const, ...gapFromRow(r) })),

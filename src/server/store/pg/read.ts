@@ -40,7 +40,7 @@ export class PgReader {
 
   private pageQueries(device: string, fromMs: number, toMs: number, columns?: readonly ColumnName[]): [PageQuery<{ kind: 'position' } & Position>, PageQuery<{ kind: 'gap' } & GapRow>] {
     const text = columns ? recPageSql(positionSelectOf(columns)) : REC_PAGE;
-    const item = columns ? positionItemsOf(columns) : positionItemFromValues;
+    const item = columns ? positionItemsOf(columns, device) : positionItemFromValues;
     return [
       readAhead(
         async (k, n) => ((await this.pool.query({ text, values: [device, k.t, k.spool, k.seq, toMs, n], rowMode: 'array' })).rows as unknown[][]).map(item),
