@@ -5,6 +5,7 @@
 // lane (link-lane.ts) on the same axis.
 import uPlot from 'uplot';
 import { FAULT } from '../../src/sensors/faults.js';
+import { chartIndices } from './decimate.js';
 import { eventSpan, laneOptions, sessionSteps, type LinkLane } from './link-lane.js';
 
 export interface Columns {
@@ -82,6 +83,9 @@ function faultPlugin(cols: () => Columns, failBits: number, rangeBits: number): 
 
 export class Charts {
   private plots: uPlot[] = [];
+  /** Each plot's series, and the record of each point it was given (chartIndices()). */
+  private specs: ChartSpec[] = [];
+  private shown: Int32Array[] = [];
   private lanePlot: uPlot | null = null;
   private cols: Columns | null = null;
   private lane: LinkLane | null = null;
@@ -102,17 +106,6 @@ export class Charts {
     return this.plots.length;
   }
 
-  /** Series names of each chart with the count of non-null points (tests and the summary read it). */
-  seriesPoints(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const p of this.plots)
-      p.series.forEach((s, i) => {
-        if (i === 0 || typeof s.label !== 'string') return;
-        out[s.label] = (p.data[i] as (number | null)[]).filter((v) => v !== null && v !== undefined).length;
-      });
-    return out;
-  }
-
   /** Draws the records (at least one) and, when given, the link lane. */
   setData(c: Columns, lane: LinkLane | null = null): void {
     this.cols = c;
@@ -120,7 +113,7 @@ export class Charts {
     const tyreCount = c.tyres.length;
     const want = specs(tyreCount).filter((s) => s.series.length > 0);
     if (this.plots.length !== want.length || this.plots[3]?.series.length !== (want[3]?.series.length ?? 0) + 1) this.rebuild(want);
-    want.forEach((s, i) => this.plots[i]!.setData([c.t, ...s.series.map((x) => x.col(c))]));
+    this.specs = want;
     let min = c.t[0]!;
     let max = c.t[c.t.length - 1]!;
     const span = lane ? eventSpan(lane) : null;
@@ -146,6 +139,7 @@ export class Charts {
     div.id = 'link-lane';
     this.el.prepend(div);
     const opts = laneOptions(this.width(), () => this.lane ?? { events: [], before: null, gaps: [] });
+    opts.cursor = { ...opts.cursor, bind: this.dblclickResets() };
     opts.hooks = {
       setCursor: [
         (u) => {
@@ -157,6 +151,19 @@ export class Charts {
       setSelect: [(u) => this.selected(u)],
     };
     return new uPlot(opts, [[], []], div);
+  }
+
+  /**
+   * A double click shows the whole range again on every chart (uPlot's own would scale a
+   * chart to the points it holds, which are those of the range shown).
+   */
+  private dblclickResets(): uPlot.Cursor.Bind {
+    return {
+      dblclick: () => () => {
+        this.resetZoom();
+        return null;
+      },
+    };
   }
 
   private width(): number {
@@ -189,7 +196,7 @@ export class Charts {
         title: s.title,
         width,
         height: 130,
-        cursor: { sync: { key: 'geostream' }, drag: { x: true, y: false } },
+        cursor: { sync: { key: 'geostream' }, drag: { x: true, y: false }, bind: this.dblclickResets() },
         legend: { live: true },
         scales: { x: { time: true }, a: {}, b: {} },
         axes: [{}, { scale: 'a', size: 50 }, ...(s.series.some((x) => x.scale === 'b') ? [{ scale: 'b', side: 1 as const, size: 50, grid: { show: false } }] : [])],
@@ -198,8 +205,9 @@ export class Charts {
         hooks: {
           setCursor: [
             (u) => {
-              const i = u.cursor.idx;
-              if (i === null || i === undefined || i === this.lastIdx || u.cursor.event === undefined) return;
+              const at = u.cursor.idx;
+              const i = at === null || at === undefined ? undefined : this.shown[this.plots.indexOf(u)]?.[at];
+              if (i === undefined || i === this.lastIdx || u.cursor.event === undefined) return;
               this.lastIdx = i;
               this.onCursor(i);
             },
@@ -211,9 +219,28 @@ export class Charts {
     });
   }
 
-  /** Shows [min, max] seconds on every chart. */
+  /**
+   * Shows [min, max] seconds on every chart: each is given the records it needs to draw
+   * that range at its width exactly as with all of them (chartIndices()).
+   */
   zoom(min: number, max: number): void {
-    for (const p of this.all()) p.setScale('x', { min, max });
+    const c = this.cols;
+    this.plots.forEach((p, k) => {
+      const spec = this.specs[k];
+      if (!c || !spec) return p.setScale('x', { min, max });
+      const series = spec.series.map((x) => x.col(c));
+      const idx = chartIndices(c.t, series, min, max, p.bbox.width > 0 ? p.bbox.width : this.width() * devicePixelRatio);
+      this.shown[k] = idx;
+      // how many of the records the chart was given (data-records) to draw (data-points), over which seconds
+      const box = p.root.parentElement;
+      if (box) Object.assign(box.dataset, { points: String(idx.length), records: String(c.t.length), xMin: String(min), xMax: String(max) });
+      const pick = <T>(a: readonly T[]): T[] => Array.from(idx, (i) => a[i]!);
+      p.batch(() => {
+        p.setData([pick(c.t), ...series.map(pick)]);
+        p.setScale('x', { min, max });
+      });
+    });
+    this.lanePlot?.setScale('x', { min, max });
   }
 
   resetZoom(): void {
@@ -233,12 +260,22 @@ export class Charts {
 
   private resize(): void {
     const width = this.width();
-    for (const p of this.all()) if (Math.abs(p.width - width) > 4) p.setSize({ width, height: p.height });
+    let resized = false;
+    for (const p of this.all())
+      if (Math.abs(p.width - width) > 4) {
+        p.setSize({ width, height: p.height });
+        resized = true;
+      }
+    // the points each chart needs follow its width
+    const x = this.plots[0]?.scales.x;
+    if (resized && x?.min !== undefined && x.max !== undefined) this.zoom(x.min, x.max);
   }
 
   destroy(): void {
     for (const p of this.all()) p.destroy();
     this.plots = [];
+    this.specs = [];
+    this.shown = [];
     this.lanePlot = null;
     this.el.innerHTML = '';
   }

@@ -296,6 +296,31 @@ describe('operator console in chromium against a real server and vehicles', () =
     expect(gpx).toContain('<gpx');
     expect(gpx.match(/<trkpt /g)).toHaveLength(h1.points);
     expect(download.suggestedFilename()).toMatch(/^truck-1_.*\.gpx$/);
+    // On charts too narrow for every record, each draws the few per pixel column that look
+    // the same (fewer points than records); the cursor still picks the record at its time.
+    await p.setViewportSize({ width: 420, height: 1000 });
+    const rpmChart = p.locator('#charts .chart', { hasText: 'rpm' }).first();
+    // a double click shows the whole range again (the trip's click zoomed to it)
+    await rpmChart.locator('.u-over').dblclick();
+    type ChartBox = { textContent: string; dataset: Record<string, string | undefined> };
+    await p.waitForFunction((t0) => {
+      const charts = [...(document.querySelectorAll('#charts .chart[data-points]') as unknown as Iterable<ChartBox>)];
+      const rpm = charts.find((e) => e.textContent.includes('rpm'));
+      return charts.every((e) => Number(e.dataset.xMin) <= t0) && rpm !== undefined && Number(rpm.dataset.points) < Number(rpm.dataset.records);
+    }, T0 / 1000);
+    const over = (await rpmChart.locator('.u-over').boundingBox())!;
+    const xMin = Number(await rpmChart.getAttribute('data-x-min'));
+    const xMax = Number(await rpmChart.getAttribute('data-x-max'));
+    let hovered = (await p.textContent('#record-table td[data-key="time"]'))!;
+    for (const at of [0.25, 0.75]) {
+      await rpmChart.locator('.u-over').hover({ position: { x: over.width * at, y: over.height / 2 } });
+      await p.waitForFunction((was) => document.querySelector('#record-table td[data-key="time"]')!.textContent !== was, hovered);
+      hovered = (await p.textContent('#record-table td[data-key="time"]'))!;
+      // the record at the time under the mouse, to a few pixels (1 s records, so at most one apart within a pixel)
+      const want = xMin + (xMax - xMin) * at;
+      expect(Math.abs(Date.parse(hovered) / 1000 - want)).toBeLessThan(((xMax - xMin) / over.width) * 3 + 1);
+    }
+    await p.setViewportSize({ width: 1400, height: 1000 });
     // While the view is open another vehicle's live record is counted, and its marker is
     // where that record puts it as soon as the fleet is shown again.
     const liveEvents = async () => Number(await p.getAttribute('#fleet-stats', 'data-events'));
