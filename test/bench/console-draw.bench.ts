@@ -50,7 +50,7 @@ try {
   const cols = await fetchParse('columns');
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   console.log(`vehicle view of one day, ${DAY_RECORDS.toLocaleString('en')} points, in chromium against a server process; median of ${RUNS}`);
-  console.log(`  drawn: ${m('wall')} ms from the harness's click, ${m('event')} ms from the click event in the page (the page's own count, requests to drawn: ${m('own')} ms, of which after the responses: ${m('after')} ms; the track's first byte at ${m('firstByte')} ms, its last at ${m('lastByte')} ms; every field of every record in at ${m('detail')} ms by the page's count; meanwhile ${m('longTasks')} tasks over 50 ms, the longest ${m('longestTask')} ms); target under 1000 ms`);
+  console.log(`  drawn: ${m('wall')} ms from the harness's click, ${m('event')} ms from the click event in the page (click to request ${m('toRequest')} ms; the page's own count, requests to drawn: ${m('own')} ms, of which after the responses: ${m('after')} ms; painted ${m('toPaint')} ms after; the track's first byte at ${m('firstByte')} ms, its last at ${m('lastByte')} ms; every field of every record in at ${m('detail')} ms by the page's count; meanwhile ${m('longTasks')} tasks over 50 ms, the longest ${m('longestTask')} ms); target under 1000 ms`);
   console.log(`  baseline, fetch + JSON.parse only: GeoJSON ${geo.toFixed(0)} ms, columns ${cols.toFixed(0)} ms`);
   console.log(`  drawn (columns) / GeoJSON fetch + parse alone: ${(median(runs.map((d) => d.wall)) / geo).toFixed(2)}`);
 } finally {

@@ -35,7 +35,7 @@ interface PageGlobal {
   };
   MutationObserver: new (cb: () => void) => { observe(el: unknown, o: { attributes: boolean; attributeFilter: string[] }): void; disconnect(): void };
   gsWindow?: Recorder;
-  gsDraw?: { clickAt: number; drawnAt: number; long: number[]; obs: { disconnect(): void } | null };
+  gsDraw?: { clickAt: number; setAt: number; drawnAt: number; long: number[]; obs: { disconnect(): void } | null };
   performance: { now(): number; getEntriesByType(t: 'resource'): { name: string; startTime: number; responseStart: number; responseEnd: number }[]; clearResourceTimings(): void };
 }
 
@@ -182,6 +182,9 @@ export interface DayDraw {
   after: number;
   firstByte: number;
   lastByte: number;
+  /** From the click event to the first request sent (the track's), and from the count set to two frames later (what the draw queued, painted), ms. */
+  toRequest: number;
+  toPaint: number;
   /** The page's own count from its requests to every field of every record in (the second read, after the draw). */
   detail: number;
   /** Tasks over 50 ms on the page's main thread from the click to every field in: how many, and the longest, ms. */
@@ -201,7 +204,7 @@ export async function drawDay(p: Page, vehicle: string, first: boolean): Promise
     el.removeAttribute('data-points');
     el.removeAttribute('data-detail-ms');
     g.performance.clearResourceTimings();
-    const d: NonNullable<PageGlobal['gsDraw']> = { clickAt: NaN, drawnAt: NaN, long: [], obs: null };
+    const d: NonNullable<PageGlobal['gsDraw']> = { clickAt: NaN, setAt: NaN, drawnAt: NaN, long: [], obs: null };
     g.gsDraw = d;
     const obs = new g.PerformanceObserver(function (l) {
       for (const e of l.getEntries()) d.long.push(e.duration);
@@ -218,6 +221,7 @@ export async function drawDay(p: Page, vehicle: string, first: boolean): Promise
     // two animation frames after the count is set: what draw() queued is on screen
     const mo = new g.MutationObserver(function () {
       if (el.dataset.points !== String(n)) return;
+      d.setAt = g.performance.now();
       mo.disconnect();
       g.requestAnimationFrame(function () {
         g.requestAnimationFrame(function () {
@@ -242,7 +246,7 @@ export async function drawDay(p: Page, vehicle: string, first: boolean): Promise
     const e = g.performance.getEntriesByType('resource').filter((x) => x.name.includes('/positions?'))[0];
     const d = g.gsDraw!;
     d.obs!.disconnect();
-    return { event: d.drawnAt - d.clickAt, firstByte: e ? e.responseStart - e.startTime : NaN, lastByte: e ? e.responseEnd - e.startTime : NaN, longestTask: Math.max(0, ...d.long), longTasks: d.long.length };
+    return { event: d.drawnAt - d.clickAt, toRequest: e ? e.startTime - d.clickAt : NaN, toPaint: d.drawnAt - d.setAt, firstByte: e ? e.responseStart - e.startTime : NaN, lastByte: e ? e.responseEnd - e.startTime : NaN, longestTask: Math.max(0, ...d.long), longTasks: d.long.length };
   });
   const attr = async (a: string) => Number(await p.getAttribute('#track-summary', a));
   return { wall, own: await attr('data-ms'), after: await attr('data-draw-ms'), detail: await attr('data-detail-ms'), ...inPage };
