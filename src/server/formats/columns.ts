@@ -56,6 +56,20 @@ function runs(values: readonly unknown[]): [unknown, number][] {
 }
 
 /**
+ * Each column's value of a Position, each read by its own name: over a block's rows a read
+ * by a key that changes from column to column is a slow generic lookup.
+ */
+const READ: { [K in Exclude<keyof Position, 'device'>]: (p: Position) => Position[K] } = {
+  spool: (p) => p.spool, seq: (p) => p.seq, timeMs: (p) => p.timeMs, receivedMs: (p) => p.receivedMs,
+  lat: (p) => p.lat, lon: (p) => p.lon, altM: (p) => p.altM, speedMps: (p) => p.speedMps, courseDeg: (p) => p.courseDeg,
+  mode: (p) => p.mode, sats: (p) => p.sats, hdop: (p) => p.hdop, ignition: (p) => p.ignition, batteryV: (p) => p.batteryV,
+  rpm: (p) => p.rpm, coolantC: (p) => p.coolantC, oilKpa: (p) => p.oilKpa, fuelPct: (p) => p.fuelPct, tyresKpa: (p) => p.tyresKpa,
+  cabinC: (p) => p.cabinC, humidityPct: (p) => p.humidityPct, faults: (p) => p.faults, fuelRateLh: (p) => p.fuelRateLh,
+  wheelSpeedMps: (p) => p.wheelSpeedMps, fuelUsedL: (p) => p.fuelUsedL, odometerKm: (p) => p.odometerKm, engineH: (p) => p.engineH,
+  dtcs: (p) => p.dtcs, vin: (p) => p.vin,
+};
+
+/**
  * One block's JSON: every column of its records (all Positions, so all with the same
  * keys; a `kind` key, as a track item has, is not a column), and its gap markers.
  */
@@ -64,7 +78,8 @@ export function blockText(rows: readonly Position[], gaps: readonly TrackItem[])
   const keys = rows.length ? (Object.keys(rows[0]!) as (keyof Position)[]).filter((k) => k !== 'device' && (k as string) !== 'kind') : [];
   const values: unknown[] = new Array<unknown>(rows.length);
   for (const k of keys) {
-    for (let i = 0; i < rows.length; i++) values[i] = rows[i]![k];
+    const read = (READ as Record<string, (p: Position) => unknown>)[k] ?? ((p: Position) => p[k]);
+    for (let i = 0; i < rows.length; i++) values[i] = read(rows[i]!);
     const scale = DELTA_SCALES[k];
     const d = scale !== undefined ? deltas(values, scale) : null;
     columns[k] = d ? { d: scale!, v: d } : { r: runs(values) };
