@@ -124,16 +124,27 @@ export class VehicleView {
     $('fleet-panel').hidden = true;
     $('vehicle-panel').hidden = false;
     $('vehicle-title').textContent = id;
-    let v: Vehicle;
-    try {
-      v = await this.api.vehicle(id);
-    } catch (err) {
-      this.fail(err);
-      return;
+    // The list's entry (kept current by the live feed) gives the range at once; the
+    // vehicle's own document refreshes its counters when it comes.
+    const listed = this.fleet.entries.get(id)?.v;
+    const fresh = this.api.vehicle(id).then(
+      (v) => {
+        if (this.id !== id) return null;
+        this.vehicle = v;
+        this.renderHealth();
+        return v;
+      },
+      (err: unknown) => {
+        this.fail(err);
+        return null;
+      },
+    );
+    const v = listed ?? (await fresh);
+    if (!v || this.id !== id) return;
+    if (listed) {
+      this.vehicle = listed;
+      this.renderHealth();
     }
-    if (this.id !== id) return;
-    this.vehicle = v;
-    this.renderHealth();
     const latest = v.latest ? Date.parse(v.latest.time) : Date.now();
     // The day up to the latest fix, or up to the last link activity when that came within a day after it.
     const seen = v.lastSeen ? Date.parse(v.lastSeen) : latest;
