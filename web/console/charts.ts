@@ -84,7 +84,7 @@ function faultPlugin(cols: () => Columns, failBits: number, rangeBits: number): 
 export class Charts {
   private plots: uPlot[] = [];
   /** Each plot's series, and the record of each point it was given (chartIndices()). */
-  private specs: ChartSpec[] = [];
+  private chartSpecs: ChartSpec[] = [];
   private shown: Int32Array[] = [];
   private lanePlot: uPlot | null = null;
   private cols: Columns | null = null;
@@ -113,7 +113,7 @@ export class Charts {
     const tyreCount = c.tyres.length;
     const want = specs(tyreCount).filter((s) => s.series.length > 0);
     if (this.plots.length !== want.length || this.plots[3]?.series.length !== (want[3]?.series.length ?? 0) + 1) this.rebuild(want);
-    this.specs = want;
+    this.chartSpecs = want;
     let min = c.t[0]!;
     let max = c.t[c.t.length - 1]!;
     const span = lane ? eventSpan(lane) : null;
@@ -196,7 +196,7 @@ export class Charts {
         title: s.title,
         width,
         height: 130,
-        cursor: { sync: { key: 'geostream' }, drag: { x: true, y: false }, bind: this.dblclickResets() },
+        cursor: { sync: { key: 'geostream' }, drag: { x: true, y: false, setScale: false }, bind: this.dblclickResets() },
         legend: { live: true },
         scales: { x: { time: true }, a: {}, b: {} },
         axes: [{}, { scale: 'a', size: 50 }, ...(s.series.some((x) => x.scale === 'b') ? [{ scale: 'b', side: 1 as const, size: 50, grid: { show: false } }] : [])],
@@ -226,7 +226,7 @@ export class Charts {
   zoom(min: number, max: number): void {
     const c = this.cols;
     this.plots.forEach((p, k) => {
-      const spec = this.specs[k];
+      const spec = this.chartSpecs[k];
       if (!c || !spec) return p.setScale('x', { min, max });
       const series = spec.series.map((x) => x.col(c));
       const idx = chartIndices(c.t, series, min, max, p.bbox.width > 0 ? p.bbox.width : this.width() * devicePixelRatio);
@@ -274,7 +274,7 @@ export class Charts {
   destroy(): void {
     for (const p of this.all()) p.destroy();
     this.plots = [];
-    this.specs = [];
+    this.chartSpecs = [];
     this.shown = [];
     this.lanePlot = null;
     this.el.innerHTML = '';

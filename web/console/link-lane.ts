@@ -95,7 +95,7 @@ export function laneOptions(width: number, lane: () => LinkLane): uPlot.Options 
     title: 'link: sessions, path changes (blue), resends (orange), gaps (red)',
     width,
     height: 90,
-    cursor: { sync: { key: 'geostream' }, drag: { x: true, y: false } },
+    cursor: { sync: { key: 'geostream' }, drag: { x: true, y: false, setScale: false } },
     legend: { live: true },
     scales: { x: { time: true }, a: { range: [0, 1.25] } },
     axes: [{}, { scale: 'a', size: 50, splits: () => [0, 1], values: (_u, vals) => vals.map((v) => (v === 1 ? 'on' : 'off')) }, { scale: 'a', side: 1, size: 50, show: true, values: () => [], grid: { show: false } }],
