@@ -1,8 +1,9 @@
 // Sensor charts under the map on one time axis (uPlot, cursors synchronised): speed and
 // RPM, coolant and oil, fuel and battery, each tyre's pressure. A record whose fault
 // bits name a chart's sensors is marked on that chart: red where the sensor failed (no
-// value), orange where the value was out of its physical range. Above them, the link
-// lane (link-lane.ts) on the same axis.
+// value), orange where the value was out of its physical range. Each chart draws the
+// records that look the same at its width (decimate.ts), chosen again on every zoom.
+// Above them, the link lane (link-lane.ts) on the same axis.
 import uPlot from 'uplot';
 import { FAULT } from '../../src/sensors/faults.js';
 import { chartIndices } from './decimate.js';
