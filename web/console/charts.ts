@@ -114,7 +114,6 @@ export class Charts {
     const tyreCount = c.tyres.length;
     const want = specs(tyreCount).filter((s) => s.series.length > 0);
     if (this.plots.length !== want.length || this.plots[3]?.series.length !== (want[3]?.series.length ?? 0) + 1) this.rebuild(want);
-    this.chartSpecs = want;
     let min = c.t[0]!;
     let max = c.t[c.t.length - 1]!;
     const span = lane ? eventSpan(lane) : null;
@@ -185,6 +184,7 @@ export class Charts {
   }
 
   private rebuild(want: ChartSpec[]): void {
+    this.chartSpecs = want;
     for (const p of this.all()) p.destroy();
     this.lanePlot = null;
     this.el.innerHTML = '';

@@ -6,7 +6,7 @@
 // points per chart, drawn alike.
 
 /** The first index with t[i] >= x, or with `after` t[i] > x (t ascending); t.length if none. */
-function bound(t: ArrayLike<number>, x: number, after: boolean): number {
+export function bound(t: ArrayLike<number>, x: number, after: boolean): number {
   let lo = 0;
   let hi = t.length;
   while (lo < hi) {
@@ -29,9 +29,8 @@ export function chartIndices(t: ArrayLike<number>, series: readonly ArrayLike<nu
   const from = Math.max(0, bound(t, min, false) - 1);
   const to = Math.min(t.length, bound(t, max, true) + 1);
   const n = to - from;
-  const all = (): Int32Array => Int32Array.from({ length: Math.max(0, n) }, (_, k) => from + k);
   const cols = Math.max(1, Math.floor(columns));
-  if (n <= 4 * cols || !(max > min)) return all();
+  if (n <= 4 * cols || !(max > min)) return Int32Array.from({ length: Math.max(0, n) }, (_, k) => from + k);
   const keep = new Uint8Array(n);
   keep[0] = 1;
   keep[n - 1] = 1;

@@ -7,6 +7,7 @@ import L from './leaflet.js';
 import type { Api, Link, LinkEvent, PositionProps, Segment, Vehicle } from './api.js';
 import { Unauthorized } from './api.js';
 import { Charts, type Columns } from './charts.js';
+import { bound } from './decimate.js';
 import type { LinkLane } from './link-lane.js';
 import { Track } from './track.js';
 import { tripsOfTrack } from './trips.js';
@@ -48,18 +49,8 @@ function columns(tr: Track): Columns {
   };
 }
 
-/** The last index with t[i] <= x (0 if none). */
-function indexAt(t: number[], x: number): number {
-  let lo = 0;
-  let hi = t.length - 1;
-  if (hi < 0 || x <= t[0]!) return 0;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (t[mid]! <= x) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
+/** The last index with t[i] <= x (0 if none, or if x is at or before the first). */
+const indexAt = (t: number[], x: number): number => (t.length === 0 || x <= t[0]! ? 0 : bound(t, x, true) - 1);
 
 export class VehicleView {
   private id: string | null = null;

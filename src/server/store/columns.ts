@@ -115,27 +115,24 @@ export function positionFromRow(r: Row): Position {
  * the items of a read are never modified, and equal arrays become one run in the
  * columns format at the cost of a comparison).
  */
-function memoJson<T>(convert: (v: unknown) => T): (v: unknown) => T {
-  let last: unknown;
-  let out: T;
-  let have = false;
-  return (v) => {
-    if (have && v === last) return out;
-    have = true;
-    last = v;
-    return (out = convert(v));
-  };
+function memoJson(convert: (v: unknown) => unknown): (v: unknown) => unknown {
+  let last: unknown = memoJson; // no column value
+  let out: unknown;
+  return (v) => (v === last ? out : ((last = v), (out = convert(v))));
 }
 
-/** How a stored value of each column becomes its Position key's value (as positionItemFromValues() does), made once per read. */
-const CONVERT: Record<ColumnName, () => (v: unknown) => unknown> = {
-  lat: () => num, lon: () => num, alt_m: () => num, speed_mps: () => num, course_deg: () => num, mode: () => num, sats: () => num, hdop: () => num,
-  ignition: () => (v) => (v === null || v === undefined ? null : Number(v) !== 0),
-  battery_v: () => num, rpm: () => num, coolant_c: () => num, oil_kpa: () => num, fuel_pct: () => num,
-  tyres_kpa: () => memoJson((v) => jsonArray(v, isNumber)), cabin_c: () => num, humidity_pct: () => num, faults: () => num,
-  fuel_rate_lh: () => num, wheel_speed_mps: () => num, fuel_used_l: () => num, odometer_km: () => num, engine_h: () => num,
-  dtcs: () => memoJson((v) => jsonArray(v, isString)?.filter(isString) ?? null), vin: () => text,
+/** How a stored value of each column becomes its Position key's value (as positionItemFromValues() does). */
+const CONVERT: Record<ColumnName, (v: unknown) => unknown> = {
+  lat: num, lon: num, alt_m: num, speed_mps: num, course_deg: num, mode: num, sats: num, hdop: num,
+  ignition: (v) => (v === null || v === undefined ? null : Number(v) !== 0),
+  battery_v: num, rpm: num, coolant_c: num, oil_kpa: num, fuel_pct: num,
+  tyres_kpa: (v) => jsonArray(v, isNumber), cabin_c: num, humidity_pct: num, faults: num,
+  fuel_rate_lh: num, wheel_speed_mps: num, fuel_used_l: num, odometer_km: num, engine_h: num,
+  dtcs: (v) => jsonArray(v, isString)?.filter(isString) ?? null, vin: text,
 };
+
+/** The columns stored as JSON arrays: their conversion remembers the row before (memoJson()). */
+const JSON_COLUMNS: ReadonlySet<ColumnName> = new Set(['tyres_kpa', 'dtcs']);
 
 /** Columns in COLUMN_NAMES order, each once. */
 export const inColumnOrder = (columns: readonly ColumnName[]): ColumnName[] => COLUMN_NAMES.filter((n) => columns.includes(n));
@@ -150,7 +147,7 @@ export const positionSelectOf = (columns: readonly ColumnName[]): string => `spo
  * a part of. One function per read (its JSON columns remember the row before).
  */
 export function positionItemsOf(columns: readonly ColumnName[], device: string): (v: readonly unknown[]) => { kind: 'position' } & Position {
-  const fields = inColumnOrder(columns).map((c) => [COLUMN_KEY[c], CONVERT[c]()] as const);
+  const fields = inColumnOrder(columns).map((c) => [COLUMN_KEY[c], JSON_COLUMNS.has(c) ? memoJson(CONVERT[c]) : CONVERT[c]] as const);
   return (v) => {
     const p: Record<string, unknown> = { kind: 'position', device, spool: v[0], seq: Number(v[1]), timeMs: Number(v[2]), receivedMs: Number(v[3]) };
     for (let i = 0; i < fields.length; i++) p[fields[i]![0]] = fields[i]![1](v[i + 4]);
